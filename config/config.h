@@ -1,0 +1,141 @@
+// The parsed, validated, immutable configuration. Built only by the loader (loader.h).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/template.h"
+
+namespace holdfast::config {
+
+using Duration = std::chrono::milliseconds;
+using Properties = std::vector<std::pair<std::string, std::string>>;
+
+// Where a key stood in its file, for errors found after parsing.
+struct Mark {
+  std::string file;
+  int line = 0;  // 1-based
+  int col = 0;   // 1-based
+};
+
+enum class KeyMode { Connection, User, None, Template };
+
+struct KafkaUpstream {
+  Template topic;
+  KeyMode key_mode = KeyMode::Connection;
+  Template key;  // set when key_mode == Template
+};
+
+struct RedisUpstream {
+  enum class Kind { Stream, Channel };
+  Kind kind = Kind::Stream;
+  Template name;        // stream key or channel name
+  uint64_t maxlen = 0;  // XADD MAXLEN ~ N when non-zero
+};
+
+struct Upstream {
+  enum class Kind { Kafka, Redis, Echo };
+  Kind kind = Kind::Echo;
+  KafkaUpstream kafka;
+  RedisUpstream redis;
+};
+
+// Where connect and disconnect events go. Absent: not produced.
+struct Events {
+  enum class Kind { None, Kafka, Redis };
+  Kind kind = Kind::None;
+  KafkaUpstream kafka;  // key follows the same rules as upstream
+  RedisUpstream redis;
+};
+
+struct Replies {
+  std::string kafka_topic;  // empty: no Kafka reply topic for this route
+  bool redis = false;       // connections are addressable through the redis channels
+};
+
+struct Keepalive {
+  Duration ping_interval{std::chrono::seconds(30)};  // 0 disables pings
+  Duration pong_timeout{std::chrono::seconds(10)};   // no traffic for ping_interval + this: dead
+  Duration idle_timeout{0};                          // no messages either way: close 1000; 0 = off
+};
+
+struct RouteLimits {
+  size_t max_message_size = 1 << 20;    // reassembled message; past it close 1009
+  size_t max_inflight_bytes = 1 << 20;  // produced but not yet acknowledged by the bus
+  size_t max_outbound_bytes = 4 << 20;  // queued towards the client; past it close 1008
+  Duration bus_timeout{std::chrono::seconds(30)};  // bus stalled this long: close 1013
+};
+
+struct FilterSpec {
+  std::string name;
+  Mark mark;
+};
+
+struct RouteConfig {
+  std::string name;
+  PathTemplate path;
+  Upstream upstream;
+  Replies replies;
+  Events events;
+  std::vector<Template> subscribe;                          // channels joined on connect
+  std::vector<std::pair<std::string, Template>> metadata;  // name -> template, as ce_<name>
+  std::string content_type;  // empty: by frame type
+  Template user;             // optional identity from a trusted template (e.g. path)
+  RouteLimits limits;
+  Keepalive keepalive;
+  std::vector<FilterSpec> filters;
+  Mark mark;
+};
+
+struct TlsConfig {
+  std::string cert;
+  std::string key;
+};
+
+struct ListenerConfig {
+  std::string host;
+  uint16_t port = 0;
+  std::optional<TlsConfig> tls;
+  std::vector<std::shared_ptr<const RouteConfig>> routes;
+  Mark mark;
+};
+
+struct KafkaBus {
+  std::string brokers;    // bootstrap list, or empty when embedded
+  bool embedded = false;  // librdkafka's in-process mock cluster, for development
+  Properties producer;    // passed through to librdkafka, after our defaults
+  Properties consumer;
+};
+
+struct RedisBus {
+  std::string host = "127.0.0.1";
+  uint16_t port = 6379;
+  int db = 0;
+  std::string password;
+  std::string prefix = "holdfast:";
+  Duration reconnect_max{std::chrono::seconds(5)};
+};
+
+struct AdminConfig {
+  std::string host = "127.0.0.1";
+  uint16_t port = 9901;  // 0 disables the admin listener
+};
+
+struct Config {
+  std::string file;
+  std::string instance = "local";
+  int workers = 0;  // 0: one per core
+  std::string log_level = "info";
+  Duration drain_timeout{std::chrono::seconds(10)};
+  AdminConfig admin;
+  std::optional<KafkaBus> kafka;
+  std::optional<RedisBus> redis;
+  std::vector<ListenerConfig> listeners;
+};
+
+}  // namespace holdfast::config
