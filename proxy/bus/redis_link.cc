@@ -1,0 +1,121 @@
+#include "proxy/bus/redis_link.h"
+
+#include <hiredis/adapters/libuv.h>
+
+#include <algorithm>
+
+#include "proxy/log.h"
+
+namespace holdfast {
+namespace {
+
+constexpr std::chrono::milliseconds kFirstBackoff{100};
+
+void ignore_reply(redisAsyncContext*, void*, void*) {}
+
+}  // namespace
+
+RedisLink::RedisLink(uv_loop_t* loop, const config::RedisBus& cfg, std::string role, Stats& stats)
+    : loop_(loop), cfg_(cfg), role_(std::move(role)), stats_(stats) {
+  timer_ = new uv_timer_t;
+  uv_timer_init(loop_, timer_);
+  timer_->data = this;
+}
+
+RedisLink::~RedisLink() {
+  stopping_ = true;
+  if (ctx_ != nullptr) {
+    ctx_->data = nullptr;
+    redisAsyncFree(ctx_);
+    ctx_ = nullptr;
+  }
+  close_timer();
+}
+
+void RedisLink::start() {
+  connect();
+}
+
+void RedisLink::stop() {
+  stopping_ = true;
+  close_timer();
+  if (ctx_ != nullptr) redisAsyncDisconnect(ctx_);
+}
+
+void RedisLink::close_timer() {
+  if (timer_ == nullptr) return;
+  uv_timer_stop(timer_);
+  timer_->data = nullptr;
+  uv_close(reinterpret_cast<uv_handle_t*>(timer_),
+           [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+  timer_ = nullptr;
+}
+
+void RedisLink::connect() {
+  if (stopping_) return;
+  ctx_ = redisAsyncConnect(cfg_.host.c_str(), cfg_.port);
+  if (ctx_ == nullptr || ctx_->err) {
+    if (ctx_ != nullptr) {
+      redisAsyncFree(ctx_);
+      ctx_ = nullptr;
+    }
+    lost("connect failed");
+    return;
+  }
+  ctx_->data = this;
+  redisLibuvAttach(ctx_, loop_);
+  redisAsyncSetConnectCallback(ctx_, &RedisLink::on_connect);
+  redisAsyncSetDisconnectCallback(ctx_, &RedisLink::on_disconnect);
+  if (!cfg_.password.empty()) {
+    redisAsyncCommand(ctx_, ignore_reply, nullptr, "AUTH %b", cfg_.password.data(),
+                      cfg_.password.size());
+  }
+  if (cfg_.db != 0) redisAsyncCommand(ctx_, ignore_reply, nullptr, "SELECT %d", cfg_.db);
+}
+
+void RedisLink::on_connect(const redisAsyncContext* c, int status) {
+  auto* self = static_cast<RedisLink*>(c->data);
+  if (self == nullptr) return;
+  if (status != REDIS_OK) {
+    self->ctx_ = nullptr;  // hiredis frees the context after this callback
+    self->lost(c->errstr);
+    return;
+  }
+  self->connected_ = true;
+  self->backoff_ = kFirstBackoff;
+  if (self->warned_) {
+    log::info("redis connected", {{"component", "redis"}, {"role", self->role_}});
+    self->warned_ = false;
+  }
+  self->on_up();
+}
+
+void RedisLink::on_disconnect(const redisAsyncContext* c, int status) {
+  auto* self = static_cast<RedisLink*>(c->data);
+  if (self == nullptr) return;
+  self->ctx_ = nullptr;
+  const bool was_up = self->connected_.exchange(false);
+  if (was_up) self->on_down();
+  if (self->stopping_) return;
+  self->lost(status == REDIS_OK ? "closed" : c->errstr);
+}
+
+void RedisLink::lost(const char* why) {
+  connected_ = false;
+  stats_.bus_errors[static_cast<size_t>(BusError::RedisConnect)].inc();
+  if (!warned_) {
+    log::warn("redis unavailable, retrying",
+              {{"component", "redis"}, {"role", role_}, {"reason", why ? why : ""}});
+    warned_ = true;
+  }
+  if (stopping_ || timer_ == nullptr) return;
+  uv_timer_start(
+      timer_,
+      [](uv_timer_t* t) {
+        if (auto* self = static_cast<RedisLink*>(t->data)) self->connect();
+      },
+      static_cast<uint64_t>(backoff_.count()), 0);
+  backoff_ = std::min(backoff_ * 2, cfg_.reconnect_max);
+}
+
+}  // namespace holdfast

@@ -1,0 +1,57 @@
+// Frames waiting to be written to one client, bounded in bytes by the caller. A ring that grows
+// by doubling and keeps its capacity, so steady traffic allocates nothing.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <utility>
+
+#include "proxy/frame.h"
+
+namespace holdfast {
+
+class OutboundQueue {
+ public:
+  bool empty() const { return count_ == 0; }
+  size_t bytes() const { return bytes_; }
+
+  void push(const FrameRef& f) {
+    if (count_ == cap_) grow();
+    slots_[(head_ + count_) & (cap_ - 1)] = f;
+    ++count_;
+    bytes_ += f->size();
+  }
+
+  Frame* front() const { return slots_[head_].get(); }
+
+  void pop() {
+    bytes_ -= slots_[head_]->size();
+    slots_[head_] = FrameRef();
+    head_ = (head_ + 1) & (cap_ - 1);
+    --count_;
+  }
+
+  void clear() {
+    while (count_ > 0)
+      pop();
+  }
+
+ private:
+  void grow() {
+    size_t cap = cap_ == 0 ? 4 : cap_ * 2;
+    auto slots = std::make_unique<FrameRef[]>(cap);
+    for (size_t i = 0; i < count_; ++i)
+      slots[i] = std::move(slots_[(head_ + i) & (cap_ - 1)]);
+    slots_ = std::move(slots);
+    cap_ = cap;
+    head_ = 0;
+  }
+
+  std::unique_ptr<FrameRef[]> slots_;
+  size_t cap_ = 0;  // a power of two
+  size_t head_ = 0;
+  size_t count_ = 0;
+  size_t bytes_ = 0;
+};
+
+}  // namespace holdfast

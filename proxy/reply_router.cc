@@ -1,0 +1,177 @@
+#include "proxy/reply_router.h"
+
+#include <charconv>
+#include <optional>
+
+#include "proxy/log.h"
+#include "proxy/util/ids.h"
+#include "proxy/util/utf8.h"
+#include "proxy/worker.h"
+
+namespace holdfast {
+namespace {
+
+using contract::ControlKind;
+using contract::Target;
+
+std::optional<std::string_view> header(rd_kafka_headers_t* hdrs, std::string_view name) {
+  if (hdrs == nullptr) return std::nullopt;
+  const void* value = nullptr;
+  size_t size = 0;
+  // Header names are not NUL-terminated views here; all of ours are string literals.
+  if (rd_kafka_header_get_last(hdrs, name.data(), &value, &size) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return std::nullopt;
+  }
+  return std::string_view(static_cast<const char*>(value), value ? size : 0);
+}
+
+bool set_control(Delivery& d, ControlKind kind) {
+  switch (kind) {
+    case ControlKind::Close:
+      d.kind = Delivery::Kind::Close;
+      return true;
+    case ControlKind::Subscribe:
+      d.kind = Delivery::Kind::Subscribe;
+      return !d.channel.empty();
+    case ControlKind::Unsubscribe:
+      d.kind = Delivery::Kind::Unsubscribe;
+      return !d.channel.empty();
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+ReplyRouter::ReplyRouter(std::vector<std::unique_ptr<Worker>>& workers, Stats& stats,
+                         std::string redis_prefix)
+    : workers_(workers), stats_(stats), prefix_(std::move(redis_prefix)) {}
+
+void ReplyRouter::on_kafka_record(const rd_kafka_message_t& msg) {
+  rd_kafka_headers_t* hdrs = nullptr;
+  if (rd_kafka_message_headers(&msg, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR) hdrs = nullptr;
+  auto d = std::make_unique<Delivery>();
+
+  const auto target = header(hdrs, contract::kHeaderTarget);
+  const auto correlation = header(hdrs, contract::kHeaderCorrelation);
+  if (target) {
+    const Target t = contract::parse_target(*target);
+    if (t.kind == Target::Kind::Invalid) {
+      stats_.undeliverable[static_cast<size_t>(Undeliverable::BadTarget)].inc();
+      log::debug("reply with an invalid target dropped", {{"target", *target}});
+      return;
+    }
+    d->target = t.kind;
+    d->name.assign(t.name);
+  } else if (correlation && !correlation->empty()) {
+    d->target = Target::Kind::Connection;
+    d->name.assign(*correlation);
+  } else {
+    stats_.undeliverable[static_cast<size_t>(Undeliverable::NoTarget)].inc();
+    log::debug("reply without a target dropped");
+    return;
+  }
+
+  if (const auto control = header(hdrs, contract::kHeaderControl)) {
+    stats_.control_messages.inc();
+    if (const auto ch = header(hdrs, contract::kHeaderChannel)) d->channel.assign(*ch);
+    bool valid = true;
+    if (const auto code = header(hdrs, contract::kHeaderCloseCode)) {
+      int v = 0;
+      auto [p, ec] = std::from_chars(code->data(), code->data() + code->size(), v);
+      valid = ec == std::errc() && p == code->data() + code->size() &&
+              (v == 1000 || (v >= 3000 && v <= 4999));
+      d->close_code = v;
+    }
+    if (const auto reason = header(hdrs, contract::kHeaderCloseReason)) {
+      d->close_reason.assign(util::utf8_prefix(*reason, 123));
+    }
+    if (!valid || !set_control(*d, contract::parse_control(*control))) {
+      stats_.bad_control.inc();
+      log::info("invalid control record ignored", {{"control", *control}});
+      return;
+    }
+    dispatch(std::move(d));
+    return;
+  }
+
+  const std::string_view value(static_cast<const char*>(msg.payload), msg.payload ? msg.len : 0);
+  const std::string_view ct = header(hdrs, contract::kHeaderContentType).value_or("");
+  // A text frame must hold UTF-8; a value that is not goes out as binary rather than have the
+  // client close on it.
+  const bool text = contract::reply_is_text(ct, value) && util::valid_utf8(value);
+  d->frame = FrameRef(Frame::create(value, text));
+  if (!d->frame) return;
+  dispatch(std::move(d));
+}
+
+void ReplyRouter::on_redis_message(std::string_view channel, std::string_view payload) {
+  if (channel.substr(0, prefix_.size()) != prefix_) return;
+  const std::string_view rest = channel.substr(prefix_.size());
+  auto d = std::make_unique<Delivery>();
+  if (rest == "control") {
+    stats_.control_messages.inc();
+    contract::RedisControl c;
+    std::string error;
+    if (!contract::parse_redis_control(payload, c, error)) {
+      stats_.bad_control.inc();
+      log::warn("malformed redis control message ignored",
+                {{"component", "redis"}, {"error", error}});
+      return;
+    }
+    d->target = c.target.kind;
+    d->name.assign(c.target.name);
+    d->close_code = c.code;
+    d->close_reason = c.reason;
+    d->channel = c.channel;
+    if (!set_control(*d, c.control)) {
+      stats_.bad_control.inc();
+      log::warn("redis control message ignored", {{"component", "redis"}, {"error", "no control"}});
+      return;
+    }
+    dispatch(std::move(d));
+    return;
+  }
+  const Target t = contract::parse_redis_channel(rest);
+  if (t.kind == Target::Kind::Invalid) {
+    stats_.undeliverable[static_cast<size_t>(Undeliverable::BadTarget)].inc();
+    return;
+  }
+  d->target = t.kind;
+  d->name.assign(t.name);
+  d->frame = FrameRef(Frame::create(payload, util::valid_utf8(payload)));
+  if (!d->frame) return;
+  dispatch(std::move(d));
+}
+
+void ReplyRouter::dispatch(std::unique_ptr<Delivery> d) {
+  if (d->target == Target::Kind::Connection) {
+    std::string_view boot;
+    unsigned worker = 0;
+    if (!util::parse_connection_id(d->name, boot, worker)) {
+      stats_.undeliverable[static_cast<size_t>(Undeliverable::BadTarget)].inc();
+      return;
+    }
+    if (boot != util::boot_id()) return;  // another instance's connection
+    if (worker >= workers_.size()) {
+      stats_.undeliverable[static_cast<size_t>(Undeliverable::NoConnection)].inc();
+      return;
+    }
+    workers_[worker]->post(d.release());
+    return;
+  }
+  for (size_t i = 0; i + 1 < workers_.size(); ++i) {
+    auto copy = std::make_unique<Delivery>();
+    copy->kind = d->kind;
+    copy->target = d->target;
+    copy->name = d->name;
+    copy->frame = d->frame;
+    copy->close_code = d->close_code;
+    copy->close_reason = d->close_reason;
+    copy->channel = d->channel;
+    workers_[i]->post(copy.release());
+  }
+  workers_.back()->post(d.release());
+}
+
+}  // namespace holdfast

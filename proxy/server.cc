@@ -1,0 +1,253 @@
+#include "proxy/server.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
+#include <thread>
+
+#include "proxy/admin_server.h"
+#include "proxy/bus/kafka_embedded.h"
+#include "proxy/bus/kafka_replies.h"
+#include "proxy/bus/redis_subscriber.h"
+#include "proxy/listen_socket.h"
+#include "proxy/log.h"
+#include "proxy/metrics.h"
+#include "proxy/reply_router.h"
+#include "proxy/util/ids.h"
+#include "proxy/worker.h"
+
+namespace holdfast {
+namespace {
+
+constexpr uint64_t kCheckMs = 100;
+
+std::vector<std::string> reply_topics(const Runtime& rt) {
+  std::vector<std::string> topics;
+  for (const auto& r : rt.routes) {
+    const auto& t = r->replies.kafka_topic;
+    if (!t.empty() && std::find(topics.begin(), topics.end(), t) == topics.end())
+      topics.push_back(t);
+  }
+  return topics;
+}
+
+}  // namespace
+
+Server::Server(std::shared_ptr<const config::Config> config) : stats_(0) {
+  runtime_.config = std::move(config);
+  const auto& cfg = *runtime_.config;
+  unsigned n =
+      cfg.workers > 0 ? static_cast<unsigned>(cfg.workers) : std::thread::hardware_concurrency();
+  runtime_.workers = n == 0 ? 1 : n;
+  for (const auto& l : cfg.listeners) {
+    ListenerRuntime lr;
+    lr.config = &l;
+    lr.port = l.port;
+    for (const auto& r : l.routes) {
+      lr.routes.push_back(runtime_.routes.size());
+      runtime_.routes.push_back(r);
+    }
+    runtime_.listeners.push_back(std::move(lr));
+  }
+}
+
+Server::~Server() {
+  for (auto& l : runtime_.listeners) {
+    for (int fd : l.fds)
+      ::close(fd);
+  }
+}
+
+bool Server::bind_listeners() {
+  for (auto& l : runtime_.listeners) {
+    for (unsigned w = 0; w < runtime_.workers; ++w) {
+      std::string error;
+      const int fd = open_listen_socket(l.config->host, l.port, error);
+      if (fd < 0) {
+        log::error("listener failed", {{"error", error}});
+        return false;
+      }
+      l.fds.push_back(fd);
+    }
+  }
+  return true;
+}
+
+bool Server::start_buses() {
+  const auto& cfg = *runtime_.config;
+  if (cfg.kafka) {
+    runtime_.kafka_brokers = cfg.kafka->brokers;
+    if (cfg.kafka->embedded) {
+      embedded_ = std::make_unique<EmbeddedKafka>();
+      std::string error;
+      if (!embedded_->start(error)) {
+        log::error("embedded kafka broker failed", {{"error", error}});
+        return false;
+      }
+      runtime_.kafka_brokers = embedded_->bootstrap();
+      for (const auto& r : runtime_.routes) {
+        if (r->upstream.kind == config::Upstream::Kind::Kafka &&
+            r->upstream.kafka.topic.is_literal()) {
+          embedded_->create_topic(r->upstream.kafka.topic.source(), 3);
+        }
+        if (!r->replies.kafka_topic.empty()) embedded_->create_topic(r->replies.kafka_topic, 3);
+        if (r->events.kind == config::Events::Kind::Kafka && r->events.kafka.topic.is_literal()) {
+          embedded_->create_topic(r->events.kafka.topic.source(), 3);
+        }
+      }
+      log::info("embedded kafka broker", {{"bootstrap", runtime_.kafka_brokers},
+                                          {"note", "development only: in memory, one process"}});
+    }
+  }
+  router_ = std::make_unique<ReplyRouter>(workers_, stats_,
+                                          cfg.redis ? cfg.redis->prefix : std::string("holdfast:"));
+  if (cfg.kafka) {
+    kafka_replies_ = std::make_unique<KafkaReplies>(
+        &loop_, runtime_.kafka_brokers, *cfg.kafka, cfg.instance, reply_topics(runtime_), stats_,
+        [this](const rd_kafka_message_t& m) { router_->on_kafka_record(m); });
+    std::string error;
+    if (!kafka_replies_->start(error)) {
+      log::error("kafka reply consumer failed", {{"error", error}});
+      return false;
+    }
+  }
+  if (cfg.redis) {
+    redis_sub_ =
+        std::make_unique<RedisSubscriber>(&loop_, *cfg.redis, stats_, util::boot_id(),
+                                          [this](std::string_view ch, std::string_view payload) {
+                                            router_->on_redis_message(ch, payload);
+                                          });
+    redis_sub_->start();
+  }
+  return true;
+}
+
+bool Server::setup() {
+  if (uv_loop_init(&loop_) != 0) return false;
+  if (!bind_listeners()) return false;
+  if (!start_buses()) return false;
+  for (unsigned i = 0; i < runtime_.workers; ++i) {
+    workers_.push_back(std::make_unique<Worker>(i, runtime_));
+    if (!workers_.back()->init()) return false;
+  }
+  const auto& cfg = *runtime_.config;
+  if (cfg.admin.port != 0 || !cfg.admin.host.empty()) {
+    admin_ = std::make_unique<AdminServer>(&loop_, [this](std::string_view path) {
+      AdminResponse r;
+      if (path == "/healthz") {
+        r.body = "ok\n";
+      } else if (path == "/readyz") {
+        const bool ok = ready();
+        r.status = ok ? 200 : 503;
+        r.body = ok ? "ready\n" : (draining_ ? "draining\n" : "not ready\n");
+      } else if (path == "/metrics") {
+        std::vector<const Stats*> all{&stats_};
+        for (const auto& w : workers_)
+          all.push_back(&w->stats());
+        ProcessState st{ready(), draining_};
+        r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+        r.body = render_metrics(runtime_, all, st);
+      } else {
+        r.status = 404;
+        r.body = "not found\n";
+      }
+      return r;
+    });
+    uint16_t port = cfg.admin.port;
+    std::string error;
+    if (!admin_->listen(cfg.admin.host, port, error)) {
+      log::error("admin listener failed", {{"error", error}});
+      return false;
+    }
+    log::info("admin listening", {{"address", cfg.admin.host + ":" + std::to_string(port)}});
+  }
+  for (auto& w : workers_)
+    w->start();
+  for (size_t i = 0; i < runtime_.listeners.size(); ++i) {
+    const auto& l = runtime_.listeners[i];
+    log::info("listening", {{"address", l.config->host + ":" + std::to_string(l.port)},
+                            {"listener", static_cast<uint64_t>(i)},
+                            {"tls", l.config->tls ? "on" : "off"},
+                            {"workers", runtime_.workers}});
+  }
+  return true;
+}
+
+bool Server::ready() const {
+  if (draining_) return false;
+  if (kafka_replies_ && !kafka_replies_->ready()) return false;
+  if (redis_sub_ && !redis_sub_->subscribed()) return false;
+  for (const auto& w : workers_) {
+    if (!w->bus_ready()) return false;
+  }
+  return true;
+}
+
+int Server::run() {
+  if (!setup()) {
+    for (auto& w : workers_)
+      w->request_drain();
+    for (auto& w : workers_)
+      w->join();
+    return 1;
+  }
+  uv_signal_init(&loop_, &sigterm_);
+  uv_signal_init(&loop_, &sigint_);
+  sigterm_.data = sigint_.data = this;
+  auto on_sig = [](uv_signal_t* h, int signum) {
+    static_cast<Server*>(h->data)->on_signal(signum);
+  };
+  uv_signal_start(&sigterm_, on_sig, SIGTERM);
+  uv_signal_start(&sigint_, on_sig, SIGINT);
+  std::signal(SIGPIPE, SIG_IGN);
+  uv_timer_init(&loop_, &check_timer_);
+  check_timer_.data = this;
+  uv_timer_start(
+      &check_timer_, [](uv_timer_t* t) { static_cast<Server*>(t->data)->check(); }, kCheckMs,
+      kCheckMs);
+
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  for (auto& w : workers_)
+    w->join();
+  uv_loop_close(&loop_);
+  log::info("stopped");
+  return 0;
+}
+
+void Server::on_signal(int signum) {
+  if (draining_) return;
+  draining_ = true;
+  log::info("draining",
+            {{"signal", signum},
+             {"grace_ms", static_cast<int64_t>(runtime_.config->drain_timeout.count())}});
+  for (auto& w : workers_)
+    w->request_drain();
+}
+
+void Server::check() {
+  if (!announced_ready_ && ready()) {
+    announced_ready_ = true;
+    log::info("ready");
+  }
+  if (!draining_ || stopped_) return;
+  for (const auto& w : workers_) {
+    if (!w->finished()) return;
+  }
+  shutdown_main_loop();
+}
+
+void Server::shutdown_main_loop() {
+  stopped_ = true;
+  if (kafka_replies_) kafka_replies_->stop();
+  if (redis_sub_) redis_sub_->stop();
+  if (admin_) admin_->close();
+  uv_timer_stop(&check_timer_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&check_timer_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&sigterm_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&sigint_), nullptr);
+  // The subscriber's connection and timer close on the loop; then uv_run returns.
+  redis_sub_.reset();
+}
+
+}  // namespace holdfast

@@ -1,0 +1,438 @@
+#include "proxy/session.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "proxy/contract.h"
+#include "proxy/log.h"
+#include "proxy/stats.h"
+#include "proxy/util/clock.h"
+#include "proxy/util/utf8.h"
+#include "proxy/worker.h"
+
+namespace holdfast {
+namespace {
+
+using config::KeyMode;
+
+BusTarget upstream_target(const config::Upstream& up, const std::string& name,
+                          const std::string& key) {
+  BusTarget t;
+  t.name = name;
+  if (up.kind == config::Upstream::Kind::Kafka) {
+    t.kind = BusTarget::Kind::Kafka;
+    t.key = key;
+    t.has_key = up.kafka.key_mode != KeyMode::None;
+  } else if (up.redis.kind == config::RedisUpstream::Kind::Stream) {
+    t.kind = BusTarget::Kind::RedisStream;
+    t.maxlen = up.redis.maxlen;
+  } else {
+    t.kind = BusTarget::Kind::RedisChannel;
+  }
+  return t;
+}
+
+std::string render_key(const config::KafkaUpstream& k, const config::TemplateContext& ctx) {
+  switch (k.key_mode) {
+    case KeyMode::Connection:
+      return std::string(ctx.connection_id);
+    case KeyMode::User:
+      return std::string(ctx.user);
+    case KeyMode::None:
+      return {};
+    case KeyMode::Template:
+      return k.key.render(ctx);
+  }
+  return {};
+}
+
+}  // namespace
+
+Session::Session(Worker& worker, Init init)
+    : worker_(worker),
+      wsi_(init.wsi),
+      route_index_(init.route_index),
+      route_(std::move(init.route)),
+      params_(std::move(init.params)),
+      peer_(std::move(init.peer)),
+      id_(worker.ids().next()) {
+  const auto& cfg = *worker_.runtime().config;
+  config::TemplateContext ctx;
+  ctx.params = &params_;
+  ctx.connection_id = id_;
+  if (!route_->user.empty()) user_ = route_->user.render(ctx);
+  ctx.user = user_;
+
+  source_ = "/holdfast/" + cfg.instance + "/" + route_->name;
+  const auto& up = route_->upstream;
+  if (up.kind == config::Upstream::Kind::Kafka) {
+    topic_ = up.kafka.topic.render(ctx);
+    key_ = render_key(up.kafka, ctx);
+  } else if (up.kind == config::Upstream::Kind::Redis) {
+    topic_ = up.redis.name.render(ctx);
+  }
+  const auto& ev = route_->events;
+  if (ev.kind == config::Events::Kind::Kafka) {
+    events_topic_ = ev.kafka.topic.render(ctx);
+    events_key_ = render_key(ev.kafka, ctx);
+  } else if (ev.kind == config::Events::Kind::Redis) {
+    events_topic_ = ev.redis.name.render(ctx);
+  }
+  if (!route_->replies.kafka_topic.empty()) {
+    reply_to_ = route_->replies.kafka_topic;
+  } else if (cfg.redis && (route_->replies.redis || up.kind == config::Upstream::Kind::Redis)) {
+    reply_to_ = cfg.redis->prefix + "conn:" + id_;
+  }
+  metadata_.reserve(route_->metadata.size());
+  for (const auto& [name, tmpl] : route_->metadata)
+    metadata_.emplace_back(name, tmpl.render(ctx));
+  if (init.traceparent.empty() || !util::parse_traceparent(init.traceparent, trace_)) {
+    trace_ = util::new_trace();
+  }
+  opened_ = last_rx_ = last_message_ = Clock::now();
+}
+
+Session::~Session() = default;
+
+RouteStats& Session::stats() {
+  return worker_.stats().route[route_index_];
+}
+
+void Session::on_established() {
+  established_ = true;
+  opened_ = last_rx_ = last_message_ = Clock::now();
+  worker_.on_established(*this);
+  config::TemplateContext ctx;
+  ctx.params = &params_;
+  ctx.connection_id = id_;
+  ctx.user = user_;
+  for (const auto& t : route_->subscribe)
+    worker_.join_channel(*this, t.render(ctx));
+  produce_event(contract::kTypeConnect);
+  log::debug("connection open", {{"conn_id", id_}, {"route", route_->name}, {"peer", peer_}});
+}
+
+CallbackResult Session::on_receive(const void* in, size_t len) {
+  last_rx_ = Clock::now();
+  if (closing_) return CallbackResult::Continue;  // the client is being told why already
+  if (rx_stalled_) return fail(1013, "bus busy");
+  if (!rx_open_) {
+    rx_open_ = true;
+    rx_binary_ = lws_frame_is_binary(wsi_) != 0;
+  }
+  if (rx_.size() + len > route_->limits.max_message_size) {
+    worker_.stats().too_big.inc();
+    return fail(1009, "message too big");
+  }
+  rx_.append(static_cast<const char*>(in), len);
+  if (!lws_is_final_fragment(wsi_)) return CallbackResult::Continue;
+  rx_open_ = false;
+  return deliver_message();
+}
+
+CallbackResult Session::deliver_message() {
+  const bool text = !rx_binary_;
+  if (text && !util::valid_utf8(rx_)) {
+    worker_.stats().invalid_utf8.inc();
+    return fail(1007, "invalid UTF-8");
+  }
+  last_message_ = Clock::now();
+  ++messages_in_;
+  bytes_in_ += rx_.size();
+  stats().messages_in.inc();
+  stats().bytes_in.inc(rx_.size());
+
+  const auto& up = route_->upstream;
+  if (up.kind == config::Upstream::Kind::Echo) {
+    FrameRef f(Frame::create(rx_, text));
+    rx_.clear();
+    if (!f) return fail(1011, "out of memory");
+    send(f);
+    return CallbackResult::Continue;
+  }
+  retry_stalled();
+  return CallbackResult::Continue;
+}
+
+bool Session::retry_stalled() {
+  if (rx_.empty() && !rx_stalled_) return true;
+  contract::Event ev;
+  EventScratch& s = worker_.scratch();
+  s.id.assign(id_);
+  s.id += '-';
+  s.id += std::to_string(++seq_);
+  s.time.clear();
+  util::append_rfc3339_utc(s.time, std::chrono::system_clock::now());
+  s.trace.clear();
+  uint8_t span[8];
+  util::random_span_id(span);
+  util::append_traceparent(s.trace, trace_, span);
+  ev.type = contract::kTypeMessage;
+  ev.id = s.id;
+  ev.source = source_;
+  ev.time = s.time;
+  ev.content_type = !route_->content_type.empty() ? std::string_view(route_->content_type)
+                    : rx_binary_                  ? contract::kOctetStream
+                                                  : contract::kTextPlain;
+  ev.connection_id = id_;
+  ev.auth_id = user_;
+  ev.reply_to = reply_to_;
+  ev.traceparent = s.trace;
+  ev.metadata = &metadata_;
+  ev.data = rx_;
+  ev.binary = rx_binary_;
+
+  const size_t size = rx_.size();
+  switch (worker_.publish(upstream_target(route_->upstream, topic_, key_), ev, handle_)) {
+    case BusStatus::Accepted:
+      if (inflight_ == 0) bus_waiting_since_ = Clock::now();
+      inflight_ += size;
+      worker_.stats().inflight_bytes.add(static_cast<int64_t>(size));
+      rx_.clear();
+      rx_stalled_ = false;
+      update_flow();
+      return true;
+    case BusStatus::Busy:
+      --seq_;
+      if (!rx_stalled_) {
+        rx_stalled_ = true;
+        if (inflight_ == 0) bus_waiting_since_ = Clock::now();
+        worker_.add_stalled(*this);
+      }
+      update_flow();
+      return false;
+    case BusStatus::Failed:
+      break;
+  }
+  rx_.clear();
+  rx_stalled_ = false;
+  close(1011, "bus error");
+  return true;
+}
+
+void Session::on_bus_busy() {
+  update_flow();
+}
+
+CallbackResult Session::fail(int code, std::string_view reason) {
+  close_code_ = code;
+  close_reason_.assign(reason);
+  closing_ = true;
+  lws_close_reason(wsi_, static_cast<lws_close_status>(code),
+                   reinterpret_cast<unsigned char*>(close_reason_.data()), close_reason_.size());
+  return CallbackResult::Close;
+}
+
+void Session::update_flow() {
+  const size_t max = route_->limits.max_inflight_bytes;
+  bool pause = paused_;
+  if (closing_) {
+    pause = false;  // read on, to see the peer's close; data after our close is discarded
+  } else if (rx_stalled_ || draining_ || inflight_ >= max) {
+    pause = true;
+  } else if (inflight_ <= max / 2) {
+    pause = false;
+  }
+  if (pause == paused_) return;
+  paused_ = pause;
+  if (paused_ && !draining_ && !closing_) worker_.stats().backpressure_pauses.inc();
+  lws_rx_flow_control(wsi_, paused_ ? 0 : 1);
+}
+
+void Session::on_bus_ack(size_t bytes) {
+  bytes = std::min(bytes, inflight_);
+  inflight_ -= bytes;
+  worker_.stats().inflight_bytes.add(-static_cast<int64_t>(bytes));
+  bus_waiting_since_ = Clock::now();
+  update_flow();
+}
+
+void Session::on_bus_failure(size_t bytes, int close_code, std::string_view reason) {
+  on_bus_ack(bytes);
+  close(close_code, reason);
+}
+
+void Session::send(const FrameRef& frame) {
+  if (closing_ || !established_) return;
+  if (out_.bytes() + frame->size() > route_->limits.max_outbound_bytes) {
+    worker_.stats().slow_consumer_closes.inc();
+    log::info("slow consumer", {{"conn_id", id_},
+                                {"route", route_->name},
+                                {"queued_bytes", static_cast<uint64_t>(out_.bytes())}});
+    out_.clear();
+    close(1008, "slow consumer");
+    return;
+  }
+  out_.push(frame);
+  lws_callback_on_writable(wsi_);
+}
+
+void Session::close(int code, std::string_view reason) {
+  if (closing_) return;
+  closing_ = true;
+  close_code_ = code;
+  close_reason_.assign(util::utf8_prefix(reason, 123));
+  update_flow();
+  lws_callback_on_writable(wsi_);
+}
+
+void Session::pause_reading() {
+  draining_ = true;
+  update_flow();
+}
+
+CallbackResult Session::on_writable() {
+  if (kill_) return CallbackResult::Close;
+  if (ping_due_) {
+    ping_due_ = false;
+    unsigned char buf[LWS_PRE + 1];
+    if (lws_write(wsi_, buf + LWS_PRE, 0, LWS_WRITE_PING) < 0) return CallbackResult::Close;
+  }
+  while (!out_.empty() && !lws_send_pipe_choked(wsi_)) {
+    Frame* f = out_.front();
+    const int n =
+        lws_write(wsi_, f->payload(), f->size(), f->text() ? LWS_WRITE_TEXT : LWS_WRITE_BINARY);
+    if (n < static_cast<int>(f->size())) return CallbackResult::Close;
+    ++messages_out_;
+    bytes_out_ += f->size();
+    stats().messages_out.inc();
+    stats().bytes_out.inc(f->size());
+    out_.pop();
+  }
+  if (!out_.empty()) {
+    lws_callback_on_writable(wsi_);
+  } else if (closing_ && !close_sent_) {
+    // Returning -1 here, or most timeouts, would mark the socket unusable and skip the close
+    // frame. lws 4.1 treats only the keepalive-idle timeout as a polite close: it sends our
+    // code and reason and waits for the peer's answer.
+    close_sent_ = true;
+    lws_close_reason(wsi_, static_cast<lws_close_status>(close_code_),
+                     reinterpret_cast<unsigned char*>(close_reason_.data()), close_reason_.size());
+    lws_set_timeout(wsi_, PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE, LWS_TO_KILL_ASYNC);
+  }
+  return CallbackResult::Continue;
+}
+
+void Session::on_peer_close(const void* in, size_t len) {
+  const auto* p = static_cast<const unsigned char*>(in);
+  if (len >= 2) {
+    close_code_ = (p[0] << 8) | p[1];
+    close_reason_.assign(reinterpret_cast<const char*>(p + 2), len - 2);
+  } else if (close_code_ == 0) {
+    close_code_ = 1005;  // no status received
+  }
+}
+
+void Session::tick(Clock::time_point now) {
+  if (closing_) return;
+  const auto& lim = route_->limits;
+  if ((inflight_ > 0 || rx_stalled_) && now - bus_waiting_since_ > lim.bus_timeout) {
+    worker_.stats().bus_timeout_closes.inc();
+    log::warn("bus unavailable, closing", {{"conn_id", id_},
+                                           {"route", route_->name},
+                                           {"inflight_bytes", static_cast<uint64_t>(inflight_)}});
+    close(1013, "bus unavailable");
+    return;
+  }
+  const auto& ka = route_->keepalive;
+  if (ka.ping_interval.count() > 0) {
+    const auto quiet = now - last_rx_;
+    if (quiet > ka.ping_interval + ka.pong_timeout) {
+      log::info("peer unresponsive", {{"conn_id", id_}, {"route", route_->name}});
+      close_code_ = 1006;
+      close_reason_ = "keepalive timeout";
+      closing_ = true;
+      kill_ = true;  // no close handshake with a peer that does not answer
+      lws_callback_on_writable(wsi_);
+      lws_set_timeout(wsi_, PENDING_TIMEOUT_CLOSE_ACK, 2);
+      return;
+    }
+    if (quiet > ka.ping_interval && !ping_due_) {
+      ping_due_ = true;
+      lws_callback_on_writable(wsi_);
+    }
+  }
+  if (ka.idle_timeout.count() > 0 && now - last_message_ > ka.idle_timeout) {
+    close(1000, "idle timeout");
+  }
+}
+
+void Session::on_closed() {
+  if (closed_) return;
+  closed_ = true;
+  if (close_code_ == 0) close_code_ = 1006;
+  if (inflight_ > 0) worker_.stats().inflight_bytes.add(-static_cast<int64_t>(inflight_));
+  if (established_) {
+    stats().disconnects[close_code_index(close_code_)].inc();
+    produce_event(contract::kTypeDisconnect);
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - opened_);
+    log::info("connection closed", {{"conn_id", id_},
+                                    {"route", route_->name},
+                                    {"peer", peer_},
+                                    {"user", user_},
+                                    {"duration_ms", static_cast<int64_t>(ms.count())},
+                                    {"close_code", close_code_},
+                                    {"messages_in", messages_in_},
+                                    {"messages_out", messages_out_},
+                                    {"bytes_in", bytes_in_},
+                                    {"bytes_out", bytes_out_}});
+  }
+  worker_.on_closed(*this);
+}
+
+void Session::produce_event(std::string_view type) {
+  const auto& evc = route_->events;
+  if (evc.kind == config::Events::Kind::None) return;
+  contract::Event ev;
+  EventScratch& s = worker_.scratch();
+  s.id.assign(id_);
+  s.id += type == contract::kTypeConnect ? "-connect" : "-disconnect";
+  s.time.clear();
+  util::append_rfc3339_utc(s.time, std::chrono::system_clock::now());
+  s.trace.clear();
+  uint8_t span[8];
+  util::random_span_id(span);
+  util::append_traceparent(s.trace, trace_, span);
+  ev.type = type;
+  ev.id = s.id;
+  ev.source = source_;
+  ev.time = s.time;
+  ev.connection_id = id_;
+  ev.auth_id = user_;
+  ev.reply_to = reply_to_;
+  ev.traceparent = s.trace;
+  ev.metadata = &metadata_;
+  if (type == contract::kTypeDisconnect) {
+    ev.close_code = close_code_;
+    ev.close_reason = close_reason_;
+  }
+  BusTarget t;
+  t.name = events_topic_;
+  if (evc.kind == config::Events::Kind::Kafka) {
+    t.kind = BusTarget::Kind::Kafka;
+    t.key = events_key_;
+    t.has_key = evc.kafka.key_mode != KeyMode::None;
+  } else {
+    t.kind = BusTarget::Kind::RedisStream;
+    t.maxlen = evc.redis.maxlen;
+  }
+  if (worker_.publish(t, ev, 0) != BusStatus::Accepted) {
+    log::warn("event not produced", {{"conn_id", id_}, {"route", route_->name}, {"type", type}});
+  }
+}
+
+bool Session::join(const std::string& channel) {
+  if (std::find(channels_.begin(), channels_.end(), channel) != channels_.end()) return false;
+  channels_.push_back(channel);
+  return true;
+}
+
+bool Session::leave(const std::string& channel) {
+  auto it = std::find(channels_.begin(), channels_.end(), channel);
+  if (it == channels_.end()) return false;
+  *it = std::move(channels_.back());
+  channels_.pop_back();
+  return true;
+}
+
+}  // namespace holdfast

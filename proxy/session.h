@@ -1,0 +1,139 @@
+// One client connection. Owned by the worker whose loop accepted it, for its whole life; only
+// that thread touches it. libwebsockets callbacks are forwarded here from ws_protocol.cc.
+#pragma once
+
+#include <libwebsockets.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "config/config.h"
+#include "proxy/frame.h"
+#include "proxy/outbound_queue.h"
+#include "proxy/util/trace.h"
+
+namespace holdfast {
+
+class Worker;
+struct RouteStats;
+
+using Clock = std::chrono::steady_clock;
+
+// Whether an lws callback should go on (0) or have libwebsockets close the connection (-1).
+enum class CallbackResult { Continue = 0, Close = -1 };
+
+class Session {
+ public:
+  struct Init {
+    lws* wsi = nullptr;
+    size_t route_index = 0;
+    std::shared_ptr<const config::RouteConfig> route;
+    std::vector<std::string> params;
+    std::string peer;
+    std::string traceparent;  // from the upgrade request, may be empty
+  };
+
+  Session(Worker& worker, Init init);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // libwebsockets events.
+  void on_established();
+  CallbackResult on_receive(const void* in, size_t len);
+  CallbackResult on_writable();
+  void on_peer_close(const void* in, size_t len);
+  void on_pong() { last_rx_ = Clock::now(); }
+  void on_closed();
+
+  // From the bus: `bytes` of this connection's messages were acknowledged, or failed.
+  void on_bus_ack(size_t bytes);
+  void on_bus_failure(size_t bytes, int close_code, std::string_view reason);
+  // The bus could not take a message right now; keep it and try again shortly.
+  void on_bus_busy();
+  bool retry_stalled();
+
+  // Outbound.
+  void send(const FrameRef& frame);
+  void close(int code, std::string_view reason);
+
+  // Once a second: keepalive, idle and bus timeouts.
+  void tick(Clock::time_point now);
+
+  // Drain: stop reading, then close with 1001.
+  void pause_reading();
+
+  const std::string& id() const { return id_; }
+  const std::string& user() const { return user_; }
+  const std::vector<std::string>& channels() const { return channels_; }
+  bool established() const { return established_; }
+  size_t inflight() const { return inflight_; }
+  size_t route_index() const { return route_index_; }
+  uint64_t handle() const { return handle_; }
+  void set_handle(uint64_t h) { handle_ = h; }
+  lws* wsi() const { return wsi_; }
+
+  bool join(const std::string& channel);
+  bool leave(const std::string& channel);
+
+ private:
+  CallbackResult deliver_message();
+  CallbackResult fail(int code, std::string_view reason);
+  void produce_event(std::string_view type);
+  void update_flow();
+  RouteStats& stats();
+
+  Worker& worker_;
+  lws* wsi_;
+  size_t route_index_;
+  std::shared_ptr<const config::RouteConfig> route_;
+  std::vector<std::string> params_;
+  std::string peer_;
+  std::string id_;
+  std::string user_;
+  std::string source_;    // /holdfast/<instance>/<route>
+  std::string reply_to_;  // Kafka reply topic or Redis reply channel
+  std::string topic_;     // rendered upstream topic, stream or channel
+  std::string key_;       // rendered Kafka key
+  std::string events_topic_;
+  std::string events_key_;
+  std::vector<std::pair<std::string, std::string>> metadata_;
+  std::vector<std::string> channels_;
+  util::TraceContext trace_{};
+  uint64_t handle_ = 0;
+  uint64_t seq_ = 0;
+
+  // Inbound: reassembly and the bytes the bus has not yet acknowledged.
+  std::string rx_;
+  bool rx_binary_ = false;
+  bool rx_open_ = false;     // a message has begun and not yet ended
+  bool rx_stalled_ = false;  // a complete message waits for the bus to take it
+  size_t inflight_ = 0;
+  bool paused_ = false;
+  bool draining_ = false;
+  Clock::time_point bus_waiting_since_{};
+
+  // Outbound.
+  OutboundQueue out_;
+  bool ping_due_ = false;
+
+  // Lifetime.
+  Clock::time_point opened_;
+  Clock::time_point last_rx_;
+  Clock::time_point last_message_;
+  bool established_ = false;
+  bool closing_ = false;
+  bool kill_ = false;
+  bool close_sent_ = false;
+  bool closed_ = false;
+  int close_code_ = 0;
+  std::string close_reason_;
+  uint64_t messages_in_ = 0, messages_out_ = 0, bytes_in_ = 0, bytes_out_ = 0;
+};
+
+}  // namespace holdfast

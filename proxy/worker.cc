@@ -1,0 +1,400 @@
+#include "proxy/worker.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "proxy/bus/kafka_producer.h"
+#include "proxy/bus/redis_publisher.h"
+#include "proxy/log.h"
+#include "proxy/ws_protocol.h"
+
+namespace holdfast {
+namespace {
+
+constexpr auto kTick = std::chrono::milliseconds(250);
+constexpr auto kRetry = std::chrono::milliseconds(5);
+
+uint64_t make_handle(uint32_t slot, uint32_t gen) {
+  return (uint64_t{gen} << 32) | slot;
+}
+
+template <typename Map>
+void erase_member(Map& map, const std::string& key, Session* s) {
+  auto it = map.find(key);
+  if (it == map.end()) return;
+  auto& v = it->second;
+  v.erase(std::remove(v.begin(), v.end(), s), v.end());
+  if (v.empty()) map.erase(it);
+}
+
+}  // namespace
+
+Worker::Worker(unsigned index, const Runtime& runtime)
+    : index_(index), runtime_(runtime), stats_(runtime.routes.size()), ids_(index) {
+  slots_.push_back(nullptr);  // slot 0 is never used, so handle 0 means "untracked"
+  generations_.push_back(0);
+}
+
+Worker::~Worker() {
+  if (thread_.joinable()) thread_.join();
+}
+
+bool Worker::init() {
+  if (uv_loop_init(&loop_) != 0) return false;
+  uv_async_init(&loop_, &inbox_async_, &Worker::on_inbox);
+  inbox_async_.data = this;
+  uv_timer_init(&loop_, &tick_timer_);
+  tick_timer_.data = this;
+  uv_timer_init(&loop_, &retry_timer_);
+  retry_timer_.data = this;
+
+  context_ = ws::create_context(*this, vhosts_);
+  if (context_ == nullptr) return false;
+
+  for (size_t l = 0; l < runtime_.listeners.size(); ++l) {
+    auto poll = std::make_unique<uv_poll_t>();
+    uv_poll_init(&loop_, poll.get(), runtime_.listeners[l].fds[index_]);
+    poll->data = this;
+    accept_polls_.push_back(std::move(poll));
+    accept_listener_.push_back(l);
+  }
+
+  const auto& cfg = *runtime_.config;
+  std::string err;
+  if (cfg.kafka) {
+    kafka_ = KafkaProducer::create(&loop_, runtime_.kafka_brokers, *cfg.kafka, cfg.instance, index_,
+                                   *this, stats_, err);
+    if (!kafka_) {
+      log::error("kafka producer not created", {{"error", err}, {"worker", index_}});
+      return false;
+    }
+  }
+  if (cfg.redis) {
+    redis_ = std::make_unique<RedisPublisher>(&loop_, *cfg.redis, *this, stats_, index_);
+  }
+  return true;
+}
+
+void Worker::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void Worker::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Worker::run() {
+  for (auto& p : accept_polls_)
+    uv_poll_start(p.get(), UV_READABLE, &Worker::on_accept);
+  uv_timer_start(&tick_timer_, &Worker::on_tick, kTick.count(), kTick.count());
+  if (redis_) redis_->start();
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  // Every handle is closed; nothing is left to run.
+  uv_loop_close(&loop_);
+  finished_.store(true, std::memory_order_release);
+}
+
+void Worker::post(Delivery* d) {
+  inbox_.push(d);
+  uv_async_send(&inbox_async_);
+}
+
+void Worker::request_drain() {
+  drain_requested_.store(true, std::memory_order_release);
+  uv_async_send(&inbox_async_);
+}
+
+bool Worker::bus_ready() const {
+  return !redis_ || redis_->connected();
+}
+
+void Worker::on_accept(uv_poll_t* poll, int status, int) {
+  auto* w = static_cast<Worker*>(poll->data);
+  if (status < 0) return;
+  for (size_t i = 0; i < w->accept_polls_.size(); ++i) {
+    if (w->accept_polls_[i].get() == poll) w->accept_from(w->accept_listener_[i]);
+  }
+}
+
+void Worker::accept_from(size_t listener) {
+  const int lfd = runtime_.listeners[listener].fds[index_];
+  for (int n = 0; n < 64; ++n) {
+    int fd = ::accept4(lfd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EMFILE || errno == ENFILE) {
+        log::warn("accept failed: out of file descriptors", {{"worker", index_}});
+      }
+      return;
+    }
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (!ws::adopt(vhosts_[listener], fd, runtime_.listeners[listener].config->tls.has_value())) {
+      log::warn("socket not adopted", {{"worker", index_}});
+    }
+  }
+}
+
+Session* Worker::on_upgrade(lws* wsi, size_t listener) {
+  if (draining_) return nullptr;
+  Session::Init init;
+  init.wsi = wsi;
+  std::string path = ws::request_path(wsi);
+  int route = runtime_.match(listener, path, init.params);
+  if (route < 0) {
+    stats_.no_route.inc();
+    return nullptr;
+  }
+  init.route_index = static_cast<size_t>(route);
+  init.route = runtime_.routes[init.route_index];
+  init.peer = ws::peer_address(wsi);
+  init.traceparent = ws::header(wsi, "traceparent:");
+  auto* s = new Session(*this, std::move(init));
+  uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    slot = static_cast<uint32_t>(slots_.size());
+    slots_.push_back(nullptr);
+    generations_.push_back(0);
+  }
+  slots_[slot] = s;
+  s->set_handle(make_handle(slot, ++generations_[slot]));
+  return s;
+}
+
+void Worker::on_established(Session& s) {
+  by_id_.emplace(s.id(), &s);
+  if (!s.user().empty()) by_user_[s.user()].push_back(&s);
+  auto& rs = stats_.route[s.route_index()];
+  rs.active.add(1);
+  rs.connections[static_cast<size_t>(ConnResult::Accepted)].inc();
+  connections_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Worker::on_closed(Session& s) {
+  if (!s.established()) return;
+  by_id_.erase(s.id());
+  if (!s.user().empty()) erase_member(by_user_, s.user(), &s);
+  for (const auto& ch : s.channels()) {
+    erase_member(by_channel_, ch, &s);
+    if (by_channel_.find(ch) == by_channel_.end()) stats_.channels.add(-1);
+  }
+  auto& rs = stats_.route[s.route_index()];
+  rs.active.add(-1);
+  connections_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void Worker::forget(Session* s) {
+  const uint32_t slot = static_cast<uint32_t>(s->handle() & 0xffffffffu);
+  if (slot < slots_.size() && slots_[slot] == s) {
+    slots_[slot] = nullptr;
+    free_slots_.push_back(slot);
+  }
+  delete s;
+}
+
+Session* Worker::by_handle(uint64_t handle) {
+  const uint32_t slot = static_cast<uint32_t>(handle & 0xffffffffu);
+  const uint32_t gen = static_cast<uint32_t>(handle >> 32);
+  if (slot == 0 || slot >= slots_.size() || generations_[slot] != gen) return nullptr;
+  return slots_[slot];
+}
+
+BusStatus Worker::publish(const BusTarget& target, const contract::Event& ev, uint64_t handle) {
+  if (target.kind == BusTarget::Kind::Kafka) {
+    return kafka_ ? kafka_->produce(target, ev, handle, scratch_) : BusStatus::Failed;
+  }
+  return redis_ ? redis_->send(target, ev, handle, scratch_) : BusStatus::Failed;
+}
+
+void Worker::add_stalled(Session& s) {
+  stalled_.push_back(s.handle());
+  if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&retry_timer_))) {
+    uv_timer_start(&retry_timer_, &Worker::on_retry, kRetry.count(), kRetry.count());
+  }
+}
+
+void Worker::on_retry(uv_timer_t* timer) {
+  auto* w = static_cast<Worker*>(timer->data);
+  size_t kept = 0;
+  for (size_t i = 0; i < w->stalled_.size(); ++i) {
+    Session* s = w->by_handle(w->stalled_[i]);
+    if (s == nullptr) continue;
+    if (!s->retry_stalled()) w->stalled_[kept++] = w->stalled_[i];
+  }
+  w->stalled_.resize(kept);
+  if (w->stalled_.empty()) uv_timer_stop(timer);
+}
+
+void Worker::on_ack(uint64_t handle, size_t bytes, BusResult result) {
+  Session* s = by_handle(handle);
+  if (s == nullptr) return;  // the connection is gone; its bytes left the gauge when it closed
+  switch (result) {
+    case BusResult::Ok:
+      s->on_bus_ack(bytes);
+      break;
+    case BusResult::Timeout:
+      s->on_bus_failure(bytes, 1013, "bus unavailable");
+      break;
+    case BusResult::Rejected:
+      s->on_bus_failure(bytes, 1011, "bus rejected message");
+      break;
+  }
+}
+
+bool Worker::join_channel(Session& s, const std::string& channel) {
+  if (!s.join(channel)) return false;
+  auto [it, fresh] = by_channel_.try_emplace(channel);
+  if (fresh) stats_.channels.add(1);
+  it->second.push_back(&s);
+  return true;
+}
+
+bool Worker::leave_channel(Session& s, const std::string& channel) {
+  if (!s.leave(channel)) return false;
+  erase_member(by_channel_, channel, &s);
+  if (by_channel_.find(channel) == by_channel_.end()) stats_.channels.add(-1);
+  return true;
+}
+
+void Worker::on_inbox(uv_async_t* async) {
+  auto* w = static_cast<Worker*>(async->data);
+  while (MpscNode* n = w->inbox_.pop()) {
+    std::unique_ptr<Delivery> d(static_cast<Delivery*>(n));
+    w->handle(*d);
+  }
+  if (w->drain_requested_.load(std::memory_order_acquire) && !w->draining_) w->drain_step();
+}
+
+void Worker::handle(Delivery& d) {
+  using K = contract::Target::Kind;
+  switch (d.target) {
+    case K::Connection: {
+      auto it = by_id_.find(d.name);
+      if (it == by_id_.end()) {
+        stats_.undeliverable[static_cast<size_t>(Undeliverable::NoConnection)].inc();
+        log::debug("reply for a connection that is gone", {{"conn_id", d.name}});
+        return;
+      }
+      deliver_to(*it->second, d);
+      return;
+    }
+    case K::User: {
+      auto it = by_user_.find(d.name);
+      if (it == by_user_.end()) return;
+      auto members = it->second;  // delivery may close sessions and change the index
+      for (Session* s : members)
+        deliver_to(*s, d);
+      return;
+    }
+    case K::Channel: {
+      auto it = by_channel_.find(d.name);
+      if (it == by_channel_.end()) return;
+      auto members = it->second;
+      for (Session* s : members)
+        deliver_to(*s, d);
+      return;
+    }
+    case K::Broadcast: {
+      std::vector<Session*> all;
+      all.reserve(by_id_.size());
+      for (auto& [id, s] : by_id_)
+        all.push_back(s);
+      for (Session* s : all)
+        deliver_to(*s, d);
+      return;
+    }
+    case K::Invalid:
+      return;
+  }
+}
+
+void Worker::deliver_to(Session& s, Delivery& d) {
+  switch (d.kind) {
+    case Delivery::Kind::Frame:
+      stats_.replies_delivered.inc();
+      s.send(d.frame);
+      return;
+    case Delivery::Kind::Close:
+      s.close(d.close_code, d.close_reason);
+      return;
+    case Delivery::Kind::Subscribe:
+      join_channel(s, d.channel);
+      return;
+    case Delivery::Kind::Unsubscribe:
+      leave_channel(s, d.channel);
+      return;
+  }
+}
+
+void Worker::on_tick(uv_timer_t* timer) {
+  auto* w = static_cast<Worker*>(timer->data);
+  w->tick();
+}
+
+void Worker::tick() {
+  const auto now = Clock::now();
+  for (Session* s : slots_) {
+    if (s != nullptr && s->established()) s->tick(now);
+  }
+  if (draining_) drain_step();
+}
+
+// Draining, in order: stop accepting and reading; let what is in flight reach the bus; close
+// every client with 1001; flush the producers; let the loop end.
+void Worker::drain_step() {
+  const auto now = Clock::now();
+  const auto grace = runtime_.config->drain_timeout;
+  if (!draining_) {
+    draining_ = true;
+    drain_deadline_ = now + grace / 2;
+    close_deadline_ = now + grace;
+    for (auto& p : accept_polls_)
+      uv_poll_stop(p.get());
+    for (Session* s : slots_) {
+      if (s != nullptr && s->established()) s->pause_reading();
+    }
+  }
+  size_t inflight = 0;
+  size_t open = 0;
+  for (Session* s : slots_) {
+    if (s == nullptr) continue;
+    ++open;
+    inflight += s->inflight();
+  }
+  if (!closing_clients_ && (inflight == 0 || now >= drain_deadline_)) {
+    closing_clients_ = true;
+    for (Session* s : slots_) {
+      if (s != nullptr && s->established()) s->close(1001, "going away");
+    }
+  }
+  if (closing_clients_ && (open == 0 || now >= close_deadline_)) finish();
+}
+
+void Worker::finish() {
+  uv_timer_stop(&tick_timer_);
+  uv_timer_stop(&retry_timer_);
+  const auto left = std::chrono::milliseconds(2000);
+  if (kafka_) kafka_->flush(left);
+  if (redis_) redis_->flush_and_stop(left);
+  ws::destroy_context(context_);
+  context_ = nullptr;
+  for (auto& p : accept_polls_)
+    uv_close(reinterpret_cast<uv_handle_t*>(p.get()), nullptr);
+  if (kafka_) kafka_->close();
+  uv_close(reinterpret_cast<uv_handle_t*>(&tick_timer_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&retry_timer_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&inbox_async_), nullptr);
+  // Deliveries still queued are freed; their connections are closed.
+  while (MpscNode* n = inbox_.pop())
+    delete static_cast<Delivery*>(n);
+}
+
+}  // namespace holdfast

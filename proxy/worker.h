@@ -1,0 +1,125 @@
+// A worker thread: one libuv loop, one libwebsockets context, its own SO_REUSEPORT listening
+// sockets, its own bus producers, and every connection it accepted. Other threads reach it only
+// through post() (an MpscQueue plus uv_async_send).
+#pragma once
+
+#include <uv.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "proxy/bus/bus.h"
+#include "proxy/delivery.h"
+#include "proxy/mpsc_queue.h"
+#include "proxy/runtime.h"
+#include "proxy/session.h"
+#include "proxy/stats.h"
+#include "proxy/util/ids.h"
+
+struct lws_context;
+struct lws_vhost;
+
+namespace holdfast {
+
+class KafkaProducer;
+class RedisPublisher;
+
+class Worker final : public BusAckSink {
+ public:
+  Worker(unsigned index, const Runtime& runtime);
+  ~Worker() override;
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Creates the loop, the lws context and the bus clients; false (with a log line) on failure.
+  // Called on the main thread before start().
+  bool init();
+  void start();
+  void join();
+
+  // Any thread.
+  void post(Delivery* d);
+  void request_drain();
+  bool finished() const { return finished_.load(std::memory_order_acquire); }
+  bool bus_ready() const;
+  const Stats& stats() const { return stats_; }
+  size_t connections() const { return connections_.load(std::memory_order_relaxed); }
+
+  // The worker thread only, from sessions and the lws callback.
+  unsigned index() const { return index_; }
+  const Runtime& runtime() const { return runtime_; }
+  Stats& stats() { return stats_; }
+  uv_loop_t* loop() { return &loop_; }
+  util::IdGenerator& ids() { return ids_; }
+  EventScratch& scratch() { return scratch_; }
+
+  Session* on_upgrade(lws* wsi, size_t listener);
+  void on_established(Session& s);
+  void on_closed(Session& s);
+  void forget(Session* s);  // deletes it
+
+  BusStatus publish(const BusTarget& target, const contract::Event& ev, uint64_t handle);
+  void add_stalled(Session& s);
+
+  bool join_channel(Session& s, const std::string& channel);
+  bool leave_channel(Session& s, const std::string& channel);
+
+  // BusAckSink
+  void on_ack(uint64_t handle, size_t bytes, BusResult result) override;
+
+ private:
+  static void on_accept(uv_poll_t* poll, int status, int events);
+  static void on_inbox(uv_async_t* async);
+  static void on_tick(uv_timer_t* timer);
+  static void on_retry(uv_timer_t* timer);
+  void run();
+  void accept_from(size_t listener);
+  void handle(Delivery& d);
+  void deliver_to(Session& s, Delivery& d);
+  void tick();
+  void drain_step();
+  void finish();
+  Session* by_handle(uint64_t handle);
+
+  const unsigned index_;
+  const Runtime& runtime_;
+  Stats stats_;
+  util::IdGenerator ids_;
+  EventScratch scratch_;
+  uv_loop_t loop_{};
+  uv_async_t inbox_async_{};
+  uv_timer_t tick_timer_{};
+  uv_timer_t retry_timer_{};
+  std::vector<std::unique_ptr<uv_poll_t>> accept_polls_;
+  std::vector<size_t> accept_listener_;  // accept_polls_[i] serves this listener
+  lws_context* context_ = nullptr;
+  std::vector<lws_vhost*> vhosts_;  // by listener
+  std::unique_ptr<KafkaProducer> kafka_;
+  std::unique_ptr<RedisPublisher> redis_;
+  MpscQueue inbox_;
+  std::thread thread_;
+
+  // Connections: by slot (for bus acknowledgements), by id, by user and by channel.
+  std::vector<Session*> slots_;
+  std::vector<uint32_t> generations_;
+  std::vector<uint32_t> free_slots_;
+  std::unordered_map<std::string_view, Session*> by_id_;
+  std::unordered_map<std::string, std::vector<Session*>> by_user_;
+  std::unordered_map<std::string, std::vector<Session*>> by_channel_;
+  std::vector<uint64_t> stalled_;  // handles of sessions whose message waits for the bus
+
+  std::atomic<bool> drain_requested_{false};
+  std::atomic<bool> finished_{false};
+  std::atomic<size_t> connections_{0};
+  bool draining_ = false;
+  bool closing_clients_ = false;
+  Clock::time_point drain_deadline_{};
+  Clock::time_point close_deadline_{};
+};
+
+}  // namespace holdfast

@@ -1,0 +1,217 @@
+#include "proxy/ws_protocol.h"
+
+#include <cstring>
+#include <string_view>
+
+#include "proxy/log.h"
+#include "proxy/session.h"
+#include "proxy/worker.h"
+
+namespace holdfast::ws {
+namespace {
+
+// Small receive buffers keep idle connections cheap; Session reassembles whole messages.
+constexpr size_t kRxBufferSize = 512;
+
+struct VhostData {
+  Worker* worker;
+  size_t listener;
+};
+
+const char* status_text(unsigned status) {
+  switch (status) {
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 429:
+      return "Too Many Requests";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Error";
+  }
+}
+
+}  // namespace
+
+int reject(lws* wsi, unsigned status, std::string_view extra_headers, std::string_view body) {
+  // Written whole, so the status line is HTTP/1.1 whatever lws has parsed so far.
+  std::string out(LWS_PRE, '\0');
+  out += "HTTP/1.1 " + std::to_string(status) + " " + status_text(status) + "\r\n";
+  out += "content-type: application/json\r\ncontent-length: " + std::to_string(body.size()) +
+         "\r\nconnection: close\r\n";
+  out.append(extra_headers);
+  out += "\r\n";
+  out.append(body);
+  const size_t len = out.size() - LWS_PRE;
+  if (lws_write(wsi, reinterpret_cast<unsigned char*>(out.data()) + LWS_PRE, len,
+                LWS_WRITE_HTTP_FINAL) < static_cast<int>(len)) {
+    return -1;
+  }
+  return 1;
+}
+
+namespace {
+
+Session* session_of(lws* wsi) {
+  return static_cast<Session*>(lws_get_opaque_user_data(wsi));
+}
+
+int callback(lws* wsi, enum lws_callback_reasons reason, void* /*user*/, void* in, size_t len) {
+  switch (reason) {
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: {
+      if (in == nullptr || std::strcmp(static_cast<const char*>(in), "websocket") != 0) return -1;
+      auto* vd = static_cast<VhostData*>(
+          lws_protocol_vh_priv_get(lws_get_vhost(wsi), lws_get_protocol(wsi)));
+      if (vd == nullptr) return -1;
+      Session* s = vd->worker->on_upgrade(wsi, vd->listener);
+      if (s == nullptr) {
+        return reject(wsi, 404, "", R"({"error":"not_found","message":"no route for this path"})");
+      }
+      lws_set_opaque_user_data(wsi, s);
+      return 0;
+    }
+    case LWS_CALLBACK_HTTP:
+      // A plain HTTP request: WebSocket routes only.
+      if (lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, nullptr)) return -1;
+      return lws_http_transaction_completed(wsi) ? -1 : 0;
+    case LWS_CALLBACK_ESTABLISHED:
+      if (Session* s = session_of(wsi)) s->on_established();
+      return 0;
+    case LWS_CALLBACK_RECEIVE:
+      if (Session* s = session_of(wsi)) return static_cast<int>(s->on_receive(in, len));
+      return -1;
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+      if (Session* s = session_of(wsi)) return static_cast<int>(s->on_writable());
+      return 0;
+    case LWS_CALLBACK_RECEIVE_PONG:
+      if (Session* s = session_of(wsi)) s->on_pong();
+      return 0;
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+      if (Session* s = session_of(wsi)) s->on_peer_close(in, len);
+      return 0;
+    case LWS_CALLBACK_CLOSED:
+      if (Session* s = session_of(wsi)) s->on_closed();
+      return 0;
+    case LWS_CALLBACK_WSI_DESTROY:
+      if (Session* s = session_of(wsi)) {
+        lws_set_opaque_user_data(wsi, nullptr);
+        s->on_closed();
+        auto* vd = static_cast<VhostData*>(
+            lws_protocol_vh_priv_get(lws_get_vhost(wsi), lws_get_protocol(wsi)));
+        if (vd != nullptr) vd->worker->forget(s);
+      }
+      return 0;
+    case LWS_CALLBACK_PROTOCOL_DESTROY:
+      return 0;
+    default:
+      return 0;
+  }
+}
+
+const lws_protocols kProtocols[] = {
+    {"holdfast", callback, 0, kRxBufferSize, 0, nullptr, 0},
+    {nullptr, nullptr, 0, 0, 0, nullptr, 0},
+};
+
+void log_emit(int level, const char* line) {
+  std::string_view text(line);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
+    text.remove_suffix(1);
+  if (level & LLL_ERR) {
+    log::error("libwebsockets", {{"component", "lws"}, {"detail", text}});
+  } else {
+    log::warn("libwebsockets", {{"component", "lws"}, {"detail", text}});
+  }
+}
+
+}  // namespace
+
+lws_context* create_context(Worker& worker, std::vector<lws_vhost*>& vhosts) {
+  lws_set_log_level(LLL_ERR | LLL_WARN, log_emit);
+  lws_context_creation_info info;
+  std::memset(&info, 0, sizeof info);
+  void* loops[1] = {worker.loop()};
+  info.foreign_loops = loops;
+  info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
+                 LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+  info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
+  info.count_threads = 1;
+  lws_context* ctx = lws_create_context(&info);
+  if (ctx == nullptr) {
+    log::error("libwebsockets context not created", {{"worker", worker.index()}});
+    return nullptr;
+  }
+  const auto& rt = worker.runtime();
+  for (size_t l = 0; l < rt.listeners.size(); ++l) {
+    const auto& lc = *rt.listeners[l].config;
+    lws_context_creation_info vi;
+    std::memset(&vi, 0, sizeof vi);
+    vi.port = CONTEXT_PORT_NO_LISTEN_SERVER;
+    vi.protocols = kProtocols;
+    std::string name = "listener" + std::to_string(l);
+    vi.vhost_name = name.c_str();
+    vi.options = LWS_SERVER_OPTION_LIBUV;
+    if (lc.tls) {
+      vi.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+      vi.ssl_cert_filepath = lc.tls->cert.c_str();
+      vi.ssl_private_key_filepath = lc.tls->key.c_str();
+    }
+    lws_vhost* vh = lws_create_vhost(ctx, &vi);
+    if (vh == nullptr) {
+      log::error("libwebsockets vhost not created",
+                 {{"worker", worker.index()}, {"listener", static_cast<uint64_t>(l)}});
+      lws_context_destroy(ctx);
+      return nullptr;
+    }
+    auto* vd =
+        static_cast<VhostData*>(lws_protocol_vh_priv_zalloc(vh, &kProtocols[0], sizeof(VhostData)));
+    vd->worker = &worker;
+    vd->listener = l;
+    vhosts.push_back(vh);
+  }
+  return ctx;
+}
+
+void destroy_context(lws_context* context) {
+  if (context != nullptr) lws_context_destroy(context);
+}
+
+bool adopt(lws_vhost* vhost, int fd, bool tls) {
+  lws_sock_file_fd_type desc;
+  desc.sockfd = fd;
+  int type = LWS_ADOPT_SOCKET | LWS_ADOPT_HTTP;
+  if (tls) type |= LWS_ADOPT_ALLOW_SSL;
+  return lws_adopt_descriptor_vhost(vhost, static_cast<lws_adoption_type>(type), desc, nullptr,
+                                    nullptr) != nullptr;
+}
+
+std::string request_path(lws* wsi) {
+  const int n = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI);
+  if (n <= 0) return {};
+  std::string s(static_cast<size_t>(n) + 1, '\0');
+  const int got = lws_hdr_copy(wsi, s.data(), n + 1, WSI_TOKEN_GET_URI);
+  s.resize(got > 0 ? static_cast<size_t>(got) : 0);
+  return s;
+}
+
+std::string peer_address(lws* wsi) {
+  char buf[64];
+  const char* p = lws_get_peer_simple(wsi, buf, sizeof buf);
+  return p != nullptr ? std::string(p) : std::string();
+}
+
+std::string header(lws* wsi, const char* name) {
+  const int n = lws_hdr_custom_length(wsi, name, static_cast<int>(std::strlen(name)));
+  if (n <= 0) return {};
+  std::string s(static_cast<size_t>(n) + 1, '\0');
+  const int got =
+      lws_hdr_custom_copy(wsi, s.data(), n + 1, name, static_cast<int>(std::strlen(name)));
+  s.resize(got > 0 ? static_cast<size_t>(got) : 0);
+  return s;
+}
+
+}  // namespace holdfast::ws

@@ -1,0 +1,31 @@
+// The libwebsockets side of a worker: its context and vhosts on the worker's loop, socket
+// adoption, and the one protocol callback, which stays thin and forwards to Session.
+#pragma once
+
+#include <libwebsockets.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace holdfast {
+class Worker;
+}
+
+namespace holdfast::ws {
+
+// One vhost per listener, none of which listens: sockets are accepted by the worker and adopted.
+lws_context* create_context(Worker& worker, std::vector<lws_vhost*>& vhosts);
+void destroy_context(lws_context* context);
+bool adopt(lws_vhost* vhost, int fd, bool tls);
+
+std::string request_path(lws* wsi);
+std::string peer_address(lws* wsi);
+// A request header by its lowercase name with the colon, e.g. "traceparent:"; empty if absent.
+std::string header(lws* wsi, const char* name);
+
+// Refuses an upgrade with an HTTP status and a JSON body. `extra_headers` is zero or more
+// complete "name: value\r\n" lines. Returns the CONFIRM_UPGRADE callback's answer.
+int reject(lws* wsi, unsigned status, std::string_view extra_headers, std::string_view body);
+
+}  // namespace holdfast::ws
