@@ -123,7 +123,7 @@ struct RedisBus {
 
 struct AdminConfig {
   std::string host = "127.0.0.1";
-  uint16_t port = 9901;  // 0 disables the admin listener
+  uint16_t port = 9901;  // 0 picks a free port, logged at startup
 };
 
 struct Config {

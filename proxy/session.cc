@@ -15,20 +15,22 @@ namespace {
 
 using config::KeyMode;
 
-BusTarget upstream_target(const config::Upstream& up, const std::string& name,
-                          const std::string& key) {
+BusTarget kafka_target(const config::KafkaUpstream& k, const std::string& topic,
+                       const std::string& key) {
   BusTarget t;
+  t.kind = BusTarget::Kind::Kafka;
+  t.name = topic;
+  t.key = key;
+  t.has_key = k.key_mode != KeyMode::None;
+  return t;
+}
+
+BusTarget redis_target(const config::RedisUpstream& r, const std::string& name) {
+  BusTarget t;
+  t.kind = r.kind == config::RedisUpstream::Kind::Stream ? BusTarget::Kind::RedisStream
+                                                         : BusTarget::Kind::RedisChannel;
   t.name = name;
-  if (up.kind == config::Upstream::Kind::Kafka) {
-    t.kind = BusTarget::Kind::Kafka;
-    t.key = key;
-    t.has_key = up.kafka.key_mode != KeyMode::None;
-  } else if (up.redis.kind == config::RedisUpstream::Kind::Stream) {
-    t.kind = BusTarget::Kind::RedisStream;
-    t.maxlen = up.redis.maxlen;
-  } else {
-    t.kind = BusTarget::Kind::RedisChannel;
-  }
+  t.maxlen = r.maxlen;
   return t;
 }
 
@@ -68,15 +70,19 @@ Session::Session(Worker& worker, Init init)
   if (up.kind == config::Upstream::Kind::Kafka) {
     topic_ = up.kafka.topic.render(ctx);
     key_ = render_key(up.kafka, ctx);
+    upstream_ = kafka_target(up.kafka, topic_, key_);
   } else if (up.kind == config::Upstream::Kind::Redis) {
     topic_ = up.redis.name.render(ctx);
+    upstream_ = redis_target(up.redis, topic_);
   }
   const auto& ev = route_->events;
   if (ev.kind == config::Events::Kind::Kafka) {
     events_topic_ = ev.kafka.topic.render(ctx);
     events_key_ = render_key(ev.kafka, ctx);
+    events_ = kafka_target(ev.kafka, events_topic_, events_key_);
   } else if (ev.kind == config::Events::Kind::Redis) {
     events_topic_ = ev.redis.name.render(ctx);
+    events_ = redis_target(ev.redis, events_topic_);
   }
   if (!route_->replies.kafka_topic.empty()) {
     reply_to_ = route_->replies.kafka_topic;
@@ -156,34 +162,16 @@ CallbackResult Session::deliver_message() {
 
 bool Session::retry_stalled() {
   if (rx_.empty() && !rx_stalled_) return true;
-  contract::Event ev;
-  EventScratch& s = worker_.scratch();
-  s.id.assign(id_);
-  s.id += '-';
-  s.id += std::to_string(++seq_);
-  s.time.clear();
-  util::append_rfc3339_utc(s.time, std::chrono::system_clock::now());
-  s.trace.clear();
-  uint8_t span[8];
-  util::random_span_id(span);
-  util::append_traceparent(s.trace, trace_, span);
-  ev.type = contract::kTypeMessage;
-  ev.id = s.id;
-  ev.source = source_;
-  ev.time = s.time;
+  ++seq_;
+  contract::Event ev = make_event(contract::kTypeMessage);
   ev.content_type = !route_->content_type.empty() ? std::string_view(route_->content_type)
                     : rx_binary_                  ? contract::kOctetStream
                                                   : contract::kTextPlain;
-  ev.connection_id = id_;
-  ev.auth_id = user_;
-  ev.reply_to = reply_to_;
-  ev.traceparent = s.trace;
-  ev.metadata = &metadata_;
   ev.data = rx_;
   ev.binary = rx_binary_;
 
   const size_t size = rx_.size();
-  switch (worker_.publish(upstream_target(route_->upstream, topic_, key_), ev, handle_)) {
+  switch (worker_.publish(upstream_, ev, handle_)) {
     case BusStatus::Accepted:
       if (inflight_ == 0) bus_waiting_since_ = Clock::now();
       inflight_ += size;
@@ -380,19 +368,22 @@ void Session::on_closed() {
   worker_.on_closed(*this);
 }
 
-void Session::produce_event(std::string_view type) {
-  const auto& evc = route_->events;
-  if (evc.kind == config::Events::Kind::None) return;
-  contract::Event ev;
+contract::Event Session::make_event(std::string_view type) {
   EventScratch& s = worker_.scratch();
   s.id.assign(id_);
-  s.id += type == contract::kTypeConnect ? "-connect" : "-disconnect";
+  if (type == contract::kTypeMessage) {
+    s.id += '-';
+    s.id += std::to_string(seq_);
+  } else {
+    s.id += type == contract::kTypeConnect ? "-connect" : "-disconnect";
+  }
   s.time.clear();
   util::append_rfc3339_utc(s.time, std::chrono::system_clock::now());
   s.trace.clear();
   uint8_t span[8];
   util::random_span_id(span);
   util::append_traceparent(s.trace, trace_, span);
+  contract::Event ev;
   ev.type = type;
   ev.id = s.id;
   ev.source = source_;
@@ -402,21 +393,17 @@ void Session::produce_event(std::string_view type) {
   ev.reply_to = reply_to_;
   ev.traceparent = s.trace;
   ev.metadata = &metadata_;
+  return ev;
+}
+
+void Session::produce_event(std::string_view type) {
+  if (route_->events.kind == config::Events::Kind::None) return;
+  contract::Event ev = make_event(type);
   if (type == contract::kTypeDisconnect) {
     ev.close_code = close_code_;
     ev.close_reason = close_reason_;
   }
-  BusTarget t;
-  t.name = events_topic_;
-  if (evc.kind == config::Events::Kind::Kafka) {
-    t.kind = BusTarget::Kind::Kafka;
-    t.key = events_key_;
-    t.has_key = evc.kafka.key_mode != KeyMode::None;
-  } else {
-    t.kind = BusTarget::Kind::RedisStream;
-    t.maxlen = evc.redis.maxlen;
-  }
-  if (worker_.publish(t, ev, 0) != BusStatus::Accepted) {
+  if (worker_.publish(events_, ev, 0) != BusStatus::Accepted) {
     log::warn("event not produced", {{"conn_id", id_}, {"route", route_->name}, {"type", type}});
   }
 }

@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "config/config.h"
+#include "proxy/bus/bus.h"
+#include "proxy/contract.h"
 #include "proxy/frame.h"
 #include "proxy/outbound_queue.h"
 #include "proxy/util/trace.h"
@@ -84,6 +86,7 @@ class Session {
  private:
   CallbackResult deliver_message();
   CallbackResult fail(int code, std::string_view reason);
+  contract::Event make_event(std::string_view type);
   void produce_event(std::string_view type);
   void update_flow();
   RouteStats& stats();
@@ -102,6 +105,8 @@ class Session {
   std::string key_;       // rendered Kafka key
   std::string events_topic_;
   std::string events_key_;
+  BusTarget upstream_;  // views into topic_ and key_
+  BusTarget events_;    // views into events_topic_ and events_key_
   std::vector<std::pair<std::string, std::string>> metadata_;
   std::vector<std::string> channels_;
   util::TraceContext trace_{};

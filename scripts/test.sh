@@ -47,7 +47,7 @@ fi
 say "KAFKA_BROKERS=$KAFKA_BROKERS REDIS_URL=$REDIS_URL"
 
 set +e
-ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout "${CTEST_TIMEOUT:-300}" \
+ctest --test-dir "$BUILD_DIR" --output-on-failure --no-tests=error --timeout "${CTEST_TIMEOUT:-300}" \
   --parallel "${CTEST_PARALLEL_LEVEL:-$(nproc)}" "$@"
 status=$?
 set -e

@@ -8,6 +8,9 @@ bool EmbeddedKafka::start(std::string& error) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   char err[512];
   rd_kafka_conf_set(conf, "client.id", "holdfast-embedded-broker", err, sizeof err);
+  // This client only owns the mock cluster and never connects, which librdkafka warns about.
+  rd_kafka_conf_set(conf, "log_level", "3", err, sizeof err);
+  route_kafka_logs(conf);
   owner_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err));
   if (!owner_) {
     rd_kafka_conf_destroy(conf);
