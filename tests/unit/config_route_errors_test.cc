@@ -6,26 +6,12 @@
 #include <vector>
 
 #include "config/loader.h"
+#include "tests/unit/config_test_support.h"
 
 using holdfast::config::load_string;
 
-namespace {
-
-using Errors = std::vector<std::string>;
-
-// Every error of `yaml` as "file:line:col: message". The raw string's first newline is dropped
-// so that line 1 is the document's first line.
-Errors errors(std::string_view yaml) {
-  if (!yaml.empty() && yaml[0] == '\n') yaml.remove_prefix(1);
-  const auto result = load_string(yaml, "holdfast.yaml");
-  CHECK_FALSE(result.config);
-  Errors out;
-  for (const auto& e : result.errors)
-    out.push_back(e.to_string());
-  return out;
-}
-
-}  // namespace
+using holdfast::config::testing::Errors;
+using holdfast::config::testing::errors;
 
 TEST_CASE("config: upstream and events need exactly one target") {
   CHECK(errors(R"(
