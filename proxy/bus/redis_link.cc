@@ -1,15 +1,16 @@
 #include "proxy/bus/redis_link.h"
 
-#include <hiredis/adapters/libuv.h>
-
 #include <algorithm>
 
+#include "proxy/bus/redis_uv_adapter.h"
 #include "proxy/log.h"
 
 namespace holdfast {
 namespace {
 
 constexpr std::chrono::milliseconds kFirstBackoff{100};
+// A connect that neither succeeds nor fails in this time (a host that drops SYNs) is abandoned.
+constexpr std::chrono::milliseconds kConnectTimeout{2000};
 
 void ignore_reply(redisAsyncContext*, void*, void*) {}
 
@@ -24,11 +25,7 @@ RedisLink::RedisLink(uv_loop_t* loop, const config::RedisBus& cfg, std::string r
 
 RedisLink::~RedisLink() {
   stopping_ = true;
-  if (ctx_ != nullptr) {
-    ctx_->data = nullptr;
-    redisAsyncFree(ctx_);
-    ctx_ = nullptr;
-  }
+  abandon();
   close_timer();
 }
 
@@ -39,7 +36,21 @@ void RedisLink::start() {
 void RedisLink::stop() {
   stopping_ = true;
   close_timer();
-  if (ctx_ != nullptr) redisAsyncDisconnect(ctx_);
+  if (ctx_ == nullptr) return;
+  if (connected_) {
+    redisAsyncDisconnect(ctx_);  // after pending replies; on_disconnect clears ctx_
+  } else {
+    abandon();
+  }
+}
+
+// Frees a context that never connected; hiredis calls no callback for it.
+void RedisLink::abandon() {
+  if (ctx_ == nullptr) return;
+  redisAsyncContext* c = ctx_;
+  ctx_ = nullptr;
+  c->data = nullptr;
+  redisAsyncFree(c);
 }
 
 void RedisLink::close_timer() {
@@ -51,19 +62,34 @@ void RedisLink::close_timer() {
   timer_ = nullptr;
 }
 
+void RedisLink::arm(std::chrono::milliseconds after) {
+  if (timer_ == nullptr) return;
+  uv_timer_start(
+      timer_,
+      [](uv_timer_t* t) {
+        auto* self = static_cast<RedisLink*>(t->data);
+        if (self == nullptr) return;
+        if (self->ctx_ != nullptr && !self->connected_) {
+          self->abandon();
+          self->lost("connect timed out");
+        } else if (self->ctx_ == nullptr) {
+          self->connect();
+        }
+      },
+      static_cast<uint64_t>(after.count()), 0);
+}
+
 void RedisLink::connect() {
   if (stopping_) return;
   ctx_ = redisAsyncConnect(cfg_.host.c_str(), cfg_.port);
-  if (ctx_ == nullptr || ctx_->err) {
-    if (ctx_ != nullptr) {
-      redisAsyncFree(ctx_);
-      ctx_ = nullptr;
-    }
-    lost("connect failed");
+  if (ctx_ == nullptr || ctx_->err || !attach_redis_to_uv(ctx_, loop_)) {
+    const std::string why =
+        ctx_ != nullptr && ctx_->errstr != nullptr ? ctx_->errstr : "no context";
+    if (ctx_ != nullptr) abandon();
+    lost(why.c_str());
     return;
   }
   ctx_->data = this;
-  redisLibuvAttach(ctx_, loop_);
   redisAsyncSetConnectCallback(ctx_, &RedisLink::on_connect);
   redisAsyncSetDisconnectCallback(ctx_, &RedisLink::on_disconnect);
   if (!cfg_.password.empty()) {
@@ -71,11 +97,13 @@ void RedisLink::connect() {
                       cfg_.password.size());
   }
   if (cfg_.db != 0) redisAsyncCommand(ctx_, ignore_reply, nullptr, "SELECT %d", cfg_.db);
+  arm(kConnectTimeout);
 }
 
 void RedisLink::on_connect(const redisAsyncContext* c, int status) {
   auto* self = static_cast<RedisLink*>(c->data);
   if (self == nullptr) return;
+  if (self->timer_ != nullptr) uv_timer_stop(self->timer_);
   if (status != REDIS_OK) {
     self->ctx_ = nullptr;  // hiredis frees the context after this callback
     self->lost(c->errstr);
@@ -108,13 +136,8 @@ void RedisLink::lost(const char* why) {
               {{"component", "redis"}, {"role", role_}, {"reason", why ? why : ""}});
     warned_ = true;
   }
-  if (stopping_ || timer_ == nullptr) return;
-  uv_timer_start(
-      timer_,
-      [](uv_timer_t* t) {
-        if (auto* self = static_cast<RedisLink*>(t->data)) self->connect();
-      },
-      static_cast<uint64_t>(backoff_.count()), 0);
+  if (stopping_) return;
+  arm(backoff_);
   backoff_ = std::min(backoff_ * 2, cfg_.reconnect_max);
 }
 

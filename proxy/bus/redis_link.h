@@ -39,6 +39,8 @@ class RedisLink {
   void connect();
   void lost(const char* why);
   void close_timer();
+  void abandon();
+  void arm(std::chrono::milliseconds after);
 
   uv_loop_t* loop_;
   const config::RedisBus& cfg_;

@@ -1,0 +1,42 @@
+// Helpers shared by the end-to-end tests: config text, connections, and checks on what the
+// proxy writes.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tests/support/env.h"
+#include "tests/support/holdfast_process.h"
+#include "tests/support/ws_client.h"
+
+namespace holdfast::test::e2e {
+
+// Replaces every @NAME@ in `text` with vars["NAME"]; @KAFKA@ and @REDIS@ default to the test
+// buses. Throws when a placeholder has no value, so a typo cannot pass silently.
+std::string fill(std::string_view text, std::map<std::string, std::string> vars);
+
+// Connects to the first listener of `proxy`; REQUIREs the upgrade to succeed.
+std::unique_ptr<WsClient> open_ws(const HoldfastProcess& proxy, const std::string& path,
+                                  const WsClient::Options& options = {});
+
+// "seq-0000042" and back; -1 when `text` is not such a payload.
+std::string seq_payload(int n);
+int seq_number(std::string_view text);
+
+// 2024-05-01T12:00:00Z or with fractional seconds, and within a minute of now.
+bool is_recent_rfc3339_utc(std::string_view text);
+// W3C traceparent, version 00, with non-zero trace and parent ids.
+bool is_traceparent(std::string_view text);
+
+// Checks a delivered sequence of numbers against 0..count-1, allowing what a re-send after a
+// lost connection produces and nothing else: the first appearances are exactly 0..count-1 in
+// order, and a repeat is a run v, v+1, ... that goes on up to the newest number seen (the
+// unacknowledged tail, written again). "5 6 7 5 6 7 8" passes; "5 6 7 5 8", "5 7" and
+// "0..9 3" do not. Returns "" when it holds, else what broke; `duplicates` counts the repeats.
+std::string check_in_order_at_least_once(const std::vector<int>& got, int count,
+                                         size_t& duplicates);
+
+}  // namespace holdfast::test::e2e
