@@ -1,5 +1,6 @@
 #include "proxy/server.h"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -124,7 +125,6 @@ bool Server::start_buses() {
 }
 
 bool Server::setup() {
-  if (uv_loop_init(&loop_) != 0) return false;
   if (!bind_listeners()) return false;
   if (!start_buses()) return false;
   for (unsigned i = 0; i < runtime_.workers; ++i) {
@@ -185,13 +185,8 @@ bool Server::ready() const {
 }
 
 int Server::run() {
-  if (!setup()) {
-    for (auto& w : workers_)
-      w->request_drain();
-    for (auto& w : workers_)
-      w->join();
-    return 1;
-  }
+  if (uv_loop_init(&loop_) != 0) return 1;
+  // Signals first, so a SIGTERM during start-up drains instead of killing the process.
   uv_signal_init(&loop_, &sigterm_);
   uv_signal_init(&loop_, &sigint_);
   sigterm_.data = sigint_.data = this;
@@ -201,6 +196,27 @@ int Server::run() {
   uv_signal_start(&sigterm_, on_sig, SIGTERM);
   uv_signal_start(&sigint_, on_sig, SIGINT);
   std::signal(SIGPIPE, SIG_IGN);
+  // Threads started during setup inherit a mask that blocks the signals we handle, so those
+  // are always delivered to this thread, whose loop owns the handlers.
+  sigset_t handled, previous;
+  sigemptyset(&handled);
+  sigaddset(&handled, SIGTERM);
+  sigaddset(&handled, SIGINT);
+  sigaddset(&handled, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &handled, &previous);
+  const bool started = setup();
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  if (!started) {
+    for (auto& w : workers_)
+      w->request_drain();
+    for (auto& w : workers_)
+      w->join();
+    return 1;
+  }
+  if (draining_) {
+    for (auto& w : workers_)
+      w->request_drain();
+  }
   uv_timer_init(&loop_, &check_timer_);
   check_timer_.data = this;
   uv_timer_start(
