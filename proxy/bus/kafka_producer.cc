@@ -30,10 +30,16 @@ std::unique_ptr<KafkaProducer> KafkaProducer::create(uv_loop_t* loop, const std:
                                                      BusAckSink& sink, Stats& stats,
                                                      std::string& error) {
   std::unique_ptr<KafkaProducer> p(new KafkaProducer(sink, stats));
+  // Idempotence needs acks=all, so an operator who lowers acks gets a producer without it
+  // rather than a refusal to start.
+  bool lowered_acks = false;
+  for (const auto& [k, v] : cfg.producer) {
+    if (k == "acks" || k == "request.required.acks") lowered_acks = v != "all" && v != "-1";
+  }
   const config::Properties defaults = {
       {"client.id", "holdfast-" + instance + "-w" + std::to_string(worker)},
       {"acks", "all"},
-      {"enable.idempotence", "true"},
+      {"enable.idempotence", lowered_acks ? "false" : "true"},
       {"linger.ms", "1"},
       {"queue.buffering.max.kbytes", "1048576"},
       {"queue.buffering.max.messages", "1000000"},
