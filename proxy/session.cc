@@ -273,8 +273,11 @@ CallbackResult Session::on_writable() {
   if (kill_) return CallbackResult::Close;
   if (ping_due_) {
     ping_due_ = false;
-    unsigned char buf[LWS_PRE + 1];
-    if (lws_write(wsi_, buf + LWS_PRE, 0, LWS_WRITE_PING) < 0) return CallbackResult::Close;
+    // lws 4.1 does not report an empty pong, so the ping carries a payload to be echoed.
+    unsigned char buf[LWS_PRE + 2];
+    buf[LWS_PRE] = 'h';
+    buf[LWS_PRE + 1] = 'f';
+    if (lws_write(wsi_, buf + LWS_PRE, 2, LWS_WRITE_PING) < 0) return CallbackResult::Close;
   }
   while (!out_.empty() && !lws_send_pipe_choked(wsi_)) {
     Frame* f = out_.front();

@@ -286,34 +286,41 @@ void Worker::handle(Delivery& d) {
       deliver_to(*it->second, d);
       return;
     }
-    case K::User: {
-      auto it = by_user_.find(d.name);
-      if (it == by_user_.end()) return;
-      auto members = it->second;  // delivery may close sessions and change the index
-      for (Session* s : members)
-        deliver_to(*s, d);
+    case K::User:
+      deliver_to_members(by_user_, d);
       return;
-    }
-    case K::Channel: {
-      auto it = by_channel_.find(d.name);
-      if (it == by_channel_.end()) return;
-      auto members = it->second;
-      for (Session* s : members)
-        deliver_to(*s, d);
+    case K::Channel:
+      deliver_to_members(by_channel_, d);
       return;
-    }
-    case K::Broadcast: {
-      std::vector<Session*> all;
-      all.reserve(by_id_.size());
-      for (auto& [id, s] : by_id_)
-        all.push_back(s);
-      for (Session* s : all)
-        deliver_to(*s, d);
+    case K::Broadcast:
+      if (d.kind == Delivery::Kind::Frame) {
+        for (auto& [id, s] : by_id_)
+          deliver_to(*s, d);  // sending never changes the index
+      } else {
+        std::vector<Session*> all;
+        all.reserve(by_id_.size());
+        for (auto& [id, s] : by_id_)
+          all.push_back(s);
+        for (Session* s : all)
+          deliver_to(*s, d);
+      }
       return;
-    }
     case K::Invalid:
       return;
   }
+}
+
+void Worker::deliver_to_members(Index& index, Delivery& d) {
+  auto it = index.find(d.name);
+  if (it == index.end()) return;
+  if (d.kind == Delivery::Kind::Frame) {
+    for (Session* s : it->second)
+      deliver_to(*s, d);  // sending never changes the index
+    return;
+  }
+  const std::vector<Session*> members = it->second;  // commands may join or leave channels
+  for (Session* s : members)
+    deliver_to(*s, d);
 }
 
 void Worker::deliver_to(Session& s, Delivery& d) {

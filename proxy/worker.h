@@ -80,6 +80,8 @@ class Worker final : public BusAckSink {
   void run();
   void accept_from(size_t listener);
   void handle(Delivery& d);
+  using Index = std::unordered_map<std::string, std::vector<Session*>>;
+  void deliver_to_members(Index& index, Delivery& d);
   void deliver_to(Session& s, Delivery& d);
   void tick();
   void drain_step();
@@ -109,8 +111,8 @@ class Worker final : public BusAckSink {
   std::vector<uint32_t> generations_;
   std::vector<uint32_t> free_slots_;
   std::unordered_map<std::string_view, Session*> by_id_;
-  std::unordered_map<std::string, std::vector<Session*>> by_user_;
-  std::unordered_map<std::string, std::vector<Session*>> by_channel_;
+  Index by_user_;
+  Index by_channel_;
   std::vector<uint64_t> stalled_;  // handles of sessions whose message waits for the bus
 
   std::atomic<bool> drain_requested_{false};

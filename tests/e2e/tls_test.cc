@@ -133,7 +133,7 @@ class TlsBridge {
 
 }  // namespace
 
-TEST_CASE("e2e: wss terminates TLS and echoes through it", "[tls]") {
+TEST_CASE("wss terminates TLS and echoes through it", "[tls]") {
   TestCertificate certificate;
   HoldfastProcess proxy(fill(R"(
 instance: e2e-tls

@@ -1,0 +1,61 @@
+// Keepalive and idle timeouts: a peer that answers pings stays, one that does not is dropped,
+// and a connection with no messages is closed once idle_timeout passes.
+#include <catch2/catch.hpp>
+
+#include "tests/e2e/e2e_support.h"
+
+namespace holdfast::test::e2e {
+namespace {
+
+constexpr std::string_view kConfig = R"(
+instance: e2e-keepalive
+workers: 1
+admin: { address: 127.0.0.1:0 }
+listeners:
+  - address: 127.0.0.1:0
+    routes:
+      - name: ping
+        path: /ping
+        upstream: { echo: {} }
+        keepalive: { ping_interval: 500ms, pong_timeout: 500ms }
+      - name: idle
+        path: /idle
+        upstream: { echo: {} }
+        keepalive: { ping_interval: 0, idle_timeout: 1s }
+)";
+
+}  // namespace
+
+TEST_CASE("a peer that answers pings stays, a silent one is dropped", "[keepalive]") {
+  HoldfastProcess proxy(fill(kConfig, {}));
+  auto live = open_ws(proxy, "/ping");
+  auto silent = open_ws(proxy, "/ping");
+
+  // recv() answers every ping on the way; 3 s is several ping intervals.
+  const WsEvent nothing = live->recv(Millis(3000));
+  CHECK(nothing.kind == WsEvent::Kind::Timeout);
+  REQUIRE(live->send_text("still here"));
+  const WsEvent echoed = live->recv(Millis(2000));
+  CHECK(echoed.data == "still here");
+
+  // The silent client never read its pings, so the proxy has given up on it by now.
+  CHECK(silent->wait_eof(Millis(2000)));
+  CHECK_FALSE(silent->close_received());
+  CHECK(proxy.wait_metric(R"(holdfast_disconnects_total{route="ping",code="1006"})",
+                          [](double v) { return v == 1; }, Millis(3000)) == 1);
+}
+
+TEST_CASE("a connection with no messages is closed after idle_timeout", "[keepalive]") {
+  HoldfastProcess proxy(fill(kConfig, {}));
+  auto ws = open_ws(proxy, "/idle");
+  const auto start = Clock::now();
+  const WsEvent e = ws->recv(Millis(4000));
+  const auto waited = std::chrono::duration_cast<Millis>(Clock::now() - start);
+  INFO(describe(e));
+  CHECK(e.is_close(1000));
+  CHECK(e.close_reason == "idle timeout");
+  CHECK(waited >= Millis(900));
+  CHECK(waited <= Millis(3000));
+}
+
+}  // namespace holdfast::test::e2e
