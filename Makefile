@@ -23,7 +23,8 @@ build: deps
 test: build
 	scripts/test.sh
 
-run: build
+run: deps
+	scripts/build.sh holdfast
 	scripts/run.sh
 
 clean:

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Configures (once) and builds holdfast and its tests.
+# Configures (once) and builds holdfast and its tests, or only the targets given as arguments
+# (scripts/build.sh holdfast).
 #
 # Environment:
 #   BUILD_DIR          build directory, relative to the repository root or absolute (build)
@@ -25,4 +26,6 @@ fi
 configure+=(${CMAKE_ARGS:-})
 
 cmake "${configure[@]}"
-cmake --build "$BUILD_DIR" -j "$JOBS"
+targets=()
+for t in "$@"; do targets+=(--target "$t"); done
+cmake --build "$BUILD_DIR" -j "$JOBS" "${targets[@]}"
