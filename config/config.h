@@ -65,9 +65,9 @@ struct Keepalive {
 };
 
 struct RouteLimits {
-  size_t max_message_size = 1 << 20;    // reassembled message; past it close 1009
-  size_t max_inflight_bytes = 1 << 20;  // produced but not yet acknowledged by the bus
-  size_t max_outbound_bytes = 4 << 20;  // queued towards the client; past it close 1008
+  size_t max_message_size = 1 << 20;               // reassembled message; past it close 1009
+  size_t max_inflight_bytes = 1 << 20;             // produced but not yet acknowledged by the bus
+  size_t max_outbound_bytes = 4 << 20;             // queued towards the client; past it close 1008
   Duration bus_timeout{std::chrono::seconds(30)};  // bus stalled this long: close 1013
 };
 
@@ -82,10 +82,10 @@ struct RouteConfig {
   Upstream upstream;
   Replies replies;
   Events events;
-  std::vector<Template> subscribe;                          // channels joined on connect
+  std::vector<Template> subscribe;                         // channels joined on connect
   std::vector<std::pair<std::string, Template>> metadata;  // name -> template, as ce_<name>
-  std::string content_type;  // empty: by frame type
-  Template user;             // optional identity from a trusted template (e.g. path)
+  std::string content_type;                                // empty: by frame type
+  Template user;  // optional identity from a trusted template (e.g. path)
   RouteLimits limits;
   Keepalive keepalive;
   std::vector<FilterSpec> filters;

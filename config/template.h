@@ -41,7 +41,9 @@ class Template {
   }
 
   bool empty() const { return parts_.empty(); }
-  bool is_literal() const { return parts_.size() <= 1 && (parts_.empty() || parts_[0].kind == Kind::Literal); }
+  bool is_literal() const {
+    return parts_.size() <= 1 && (parts_.empty() || parts_[0].kind == Kind::Literal);
+  }
   const std::string& source() const { return source_; }
   const std::vector<Part>& parts() const { return parts_; }
 
