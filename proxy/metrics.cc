@@ -2,12 +2,18 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
+#include <sstream>
 
 namespace holdfast {
 namespace {
+
+const DurationHistogram kNoDurations{kDurationBounds};
 
 constexpr const char* kResults[] = {"accepted", "rejected_auth", "rejected_rate", "rejected_origin",
                                     "no_route"};
@@ -60,6 +66,53 @@ class Writer {
 
 std::string label(const char* k, const std::string& v) {
   return std::string(k) + "=\"" + v + "\"";
+}
+
+std::string bound_text(double b) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", b);
+  return buf;
+}
+
+// One histogram series: cumulative buckets, sum and count, summed over every thread.
+template <typename Get>
+void histogram(Writer& w, const char* name, const std::string& labels, Get get,
+               const std::vector<const Stats*>& stats) {
+  if (stats.empty()) return;
+  const auto& bounds = get(*stats.front()).bounds();
+  const std::string prefix = labels.empty() ? "" : labels + ",";
+  const std::string bucket = std::string(name) + "_bucket";
+  double cumulative = 0;
+  for (size_t i = 0; i <= bounds.size(); ++i) {
+    cumulative += w.sum([&](const Stats& s) { return get(s).count(i); });
+    const std::string le = i < bounds.size() ? bound_text(bounds[i]) : "+Inf";
+    w.sample(bucket.c_str(), prefix + label("le", le), cumulative);
+  }
+  w.sample((std::string(name) + "_sum").c_str(), labels,
+           w.sum([&](const Stats& s) { return get(s).sum(); }));
+  w.sample((std::string(name) + "_count").c_str(), labels, cumulative);
+}
+
+double process_cpu_seconds() {
+  std::ifstream f("/proc/self/stat");
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  const size_t close = text.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream rest(text.substr(close + 2));
+  std::string field;
+  unsigned long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14) utime = std::stoul(field);
+    if (i == 15) stime = std::stoul(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double process_open_fds() {
+  double n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd"))
+    ++n;
+  return n;
 }
 
 double process_rss_bytes() {
@@ -171,6 +224,36 @@ std::string render_metrics(const Runtime& rt, const std::vector<const Stats*>& s
          "Channels with at least one local subscriber, per worker.",
          [](const Stats& s) { return s.channels.get(); });
 
+  w.family("holdfast_connection_duration_seconds", "histogram",
+           "How long connections stayed open.");
+  for (size_t r = 0; r < routes; ++r) {
+    histogram(
+        w, "holdfast_connection_duration_seconds", route_label(r),
+        [r](const Stats& s) -> const DurationHistogram& {
+          return s.route.empty() ? kNoDurations : s.route[r].duration;
+        },
+        stats);
+  }
+  w.family("holdfast_bus_publish_duration_seconds", "histogram",
+           "From handing a message to the bus until the bus acknowledged it.");
+  histogram(
+      w, "holdfast_bus_publish_duration_seconds", label("bus", "kafka"),
+      [](const Stats& s) -> const LatencyHistogram& { return s.kafka_publish; }, stats);
+  histogram(
+      w, "holdfast_bus_publish_duration_seconds", label("bus", "redis"),
+      [](const Stats& s) -> const LatencyHistogram& { return s.redis_publish; }, stats);
+
+  double lag = 0;
+  for (const Stats* s : stats)
+    lag = std::max(lag, static_cast<double>(s->loop_lag_micros.get()) / 1e6);
+  w.family("holdfast_event_loop_lag_seconds", "gauge",
+           "The latest timer lateness of the busiest worker loop.");
+  w.sample("holdfast_event_loop_lag_seconds", "", lag);
+
+  w.family("process_cpu_seconds_total", "counter", "User and system CPU time spent in seconds.");
+  w.sample("process_cpu_seconds_total", "", process_cpu_seconds());
+  w.family("process_open_fds", "gauge", "Number of open file descriptors.");
+  w.sample("process_open_fds", "", process_open_fds());
   w.family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
   w.sample("process_resident_memory_bytes", "", process_rss_bytes());
   return w.out;

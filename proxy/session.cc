@@ -357,6 +357,7 @@ void Session::on_closed() {
     stats().disconnects[close_code_index(close_code_)].inc();
     produce_event(contract::kTypeDisconnect);
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - opened_);
+    stats().duration.observe(static_cast<double>(ms.count()) / 1000.0);
     log::info("connection closed", {{"conn_id", id_},
                                     {"route", route_->name},
                                     {"peer", peer_},

@@ -33,6 +33,36 @@ class Gauge {
   std::atomic<int64_t> v_{0};
 };
 
+// A fixed-bucket histogram written by one thread: an observation is a bucket search over a
+// dozen bounds and three relaxed stores.
+template <size_t N>
+class Histogram {
+ public:
+  explicit constexpr Histogram(const std::array<double, N>& bounds) : bounds_(bounds) {}
+  void observe(double value) {
+    size_t i = 0;
+    while (i < N && value > bounds_[i])
+      ++i;
+    counts_[i].inc();
+    sum_micros_.inc(static_cast<uint64_t>(value * 1e6));
+  }
+  const std::array<double, N>& bounds() const { return bounds_; }
+  uint64_t count(size_t bucket) const { return counts_[bucket].get(); }  // bucket N is +Inf
+  double sum() const { return static_cast<double>(sum_micros_.get()) / 1e6; }
+
+ private:
+  std::array<double, N> bounds_;
+  std::array<Counter, N + 1> counts_;
+  Counter sum_micros_;
+};
+
+inline constexpr std::array<double, 14> kLatencyBounds = {
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+inline constexpr std::array<double, 10> kDurationBounds = {1,   5,    30,    60,    300,
+                                                           900, 3600, 14400, 86400, 604800};
+using LatencyHistogram = Histogram<kLatencyBounds.size()>;
+using DurationHistogram = Histogram<kDurationBounds.size()>;
+
 // Close codes reported as their own label value; the rest are "other".
 inline constexpr std::array<int, 11> kCloseCodes = {1000, 1001, 1006, 1007, 1008, 1009,
                                                     1011, 1013, 4000, 4001, 0};
@@ -54,6 +84,7 @@ struct RouteStats {
   std::array<Counter, static_cast<size_t>(ConnResult::Count)> connections;
   std::array<Counter, kCloseCodes.size()> disconnects;
   Counter messages_in, messages_out, bytes_in, bytes_out;
+  DurationHistogram duration{kDurationBounds};
 };
 
 struct Stats {
@@ -72,6 +103,9 @@ struct Stats {
   Counter bad_control;
   Gauge channels;
   Counter replies_delivered;
+  LatencyHistogram kafka_publish{kLatencyBounds};  // produce to broker acknowledgement
+  LatencyHistogram redis_publish{kLatencyBounds};  // command written to reply read
+  Gauge loop_lag_micros;                           // the worst timer lateness of the last tick
 };
 
 }  // namespace holdfast

@@ -348,6 +348,13 @@ void Worker::on_tick(uv_timer_t* timer) {
 
 void Worker::tick() {
   const auto now = Clock::now();
+  // How late this tick fired: the loop was busy (or starved) for that long.
+  if (last_tick_ != Clock::time_point{}) {
+    const auto late =
+        std::chrono::duration_cast<std::chrono::microseconds>(now - last_tick_ - kTick);
+    stats_.loop_lag_micros.set(std::max<int64_t>(0, late.count()));
+  }
+  last_tick_ = now;
   for (Session* s : slots_) {
     if (s != nullptr && s->established()) s->tick(now);
   }

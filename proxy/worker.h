@@ -122,6 +122,7 @@ class Worker final : public BusAckSink {
   bool closing_clients_ = false;
   Clock::time_point drain_deadline_{};
   Clock::time_point close_deadline_{};
+  Clock::time_point last_tick_{};
 };
 
 }  // namespace holdfast

@@ -143,6 +143,10 @@ BusStatus KafkaProducer::produce(const BusTarget& target, const contract::Event&
 void KafkaProducer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
   auto* self = static_cast<KafkaProducer*>(opaque);
   const BusResult result = classify(msg->err);
+  if (result == BusResult::Ok) {
+    const int64_t micros = rd_kafka_message_latency(msg);
+    if (micros >= 0) self->stats_.kafka_publish.observe(static_cast<double>(micros) / 1e6);
+  }
   if (result != BusResult::Ok) {
     self->stats_.bus_errors[static_cast<size_t>(BusError::KafkaDelivery)].inc();
     log::warn("kafka delivery failed", {{"component", "kafka"},

@@ -58,7 +58,7 @@ BusStatus RedisPublisher::send(const BusTarget& target, const contract::Event& e
     contract::append_structured_json(ev, scratch.attrs);
     arg(scratch.attrs);
   }
-  Pending p{handle, ev.data.size(), {}};
+  Pending p{handle, ev.data.size(), {}, {}};
   p.command.reserve(body.size() + 16);
   p.command += '*';
   p.command += std::to_string(args);
@@ -75,6 +75,7 @@ BusStatus RedisPublisher::send(const BusTarget& target, const contract::Event& e
 }
 
 void RedisPublisher::write(Pending& p) {
+  p.written = std::chrono::steady_clock::now();
   redisAsyncFormattedCommand(context(), &RedisPublisher::on_reply, this, p.command.data(),
                              p.command.size());
 }
@@ -87,6 +88,8 @@ void RedisPublisher::on_reply(redisAsyncContext*, void* r, void* privdata) {
   self->sent_.pop_front();
   self->queued_bytes_ -= p.command.size();
   BusResult result = BusResult::Ok;
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - p.written;
+  self->stats().redis_publish.observe(took.count());
   if (reply->type == REDIS_REPLY_ERROR) {
     result = BusResult::Rejected;
     self->stats().bus_errors[static_cast<size_t>(BusError::RedisCommand)].inc();

@@ -26,6 +26,7 @@ class RedisPublisher final : public RedisLink {
     uint64_t handle;
     size_t bytes;
     std::string command;  // RESP
+    std::chrono::steady_clock::time_point written{};
   };
   void on_up() override;
   void on_down() override;
