@@ -286,6 +286,7 @@ CallbackResult Session::on_writable() {
     if (n < static_cast<int>(f->size())) return CallbackResult::Close;
     ++messages_out_;
     bytes_out_ += f->size();
+    last_message_ = Clock::now();  // idle means no messages either way
     stats().messages_out.inc();
     stats().bytes_out.inc(f->size());
     out_.pop();
