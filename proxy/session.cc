@@ -279,6 +279,7 @@ CallbackResult Session::on_writable() {
     buf[LWS_PRE + 1] = 'f';
     if (lws_write(wsi_, buf + LWS_PRE, 2, LWS_WRITE_PING) < 0) return CallbackResult::Close;
   }
+  bool wrote = false;
   while (!out_.empty() && !lws_send_pipe_choked(wsi_)) {
     Frame* f = out_.front();
     const int n =
@@ -286,11 +287,12 @@ CallbackResult Session::on_writable() {
     if (n < static_cast<int>(f->size())) return CallbackResult::Close;
     ++messages_out_;
     bytes_out_ += f->size();
-    last_message_ = Clock::now();  // idle means no messages either way
+    wrote = true;
     stats().messages_out.inc();
     stats().bytes_out.inc(f->size());
     out_.pop();
   }
+  if (wrote) last_message_ = Clock::now();  // idle means no messages either way
   if (!out_.empty()) {
     lws_callback_on_writable(wsi_);
   } else if (closing_ && !close_sent_) {
