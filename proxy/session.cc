@@ -95,6 +95,11 @@ Session::Session(Worker& worker, Init init)
   if (init.traceparent.empty() || !util::parse_traceparent(init.traceparent, trace_)) {
     trace_ = util::new_trace();
   }
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (uint8_t b : trace_.trace_id) {
+    trace_id_ += kHex[b >> 4];
+    trace_id_ += kHex[b & 15];
+  }
   opened_ = last_rx_ = last_message_ = Clock::now();
 }
 
@@ -115,7 +120,8 @@ void Session::on_established() {
   for (const auto& t : route_->subscribe)
     worker_.join_channel(*this, t.render(ctx));
   produce_event(contract::kTypeConnect);
-  log::debug("connection open", {{"conn_id", id_}, {"route", route_->name}, {"peer", peer_}});
+  log::debug("connection open",
+             {{"conn_id", id_}, {"route", route_->name}, {"peer", peer_}, {"trace_id", trace_id_}});
 }
 
 CallbackResult Session::on_receive(const void* in, size_t len) {
@@ -363,6 +369,7 @@ void Session::on_closed() {
     stats().duration.observe(static_cast<double>(ms.count()) / 1000.0);
     log::info("connection closed", {{"conn_id", id_},
                                     {"route", route_->name},
+                                    {"trace_id", trace_id_},
                                     {"peer", peer_},
                                     {"user", user_},
                                     {"duration_ms", static_cast<int64_t>(ms.count())},

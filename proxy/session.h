@@ -110,6 +110,7 @@ class Session {
   std::vector<std::pair<std::string, std::string>> metadata_;
   std::vector<std::string> channels_;
   util::TraceContext trace_{};
+  std::string trace_id_;  // hex, for logs
   uint64_t handle_ = 0;
   uint64_t seq_ = 0;
 
