@@ -46,3 +46,13 @@ redis-start:
 
 redis-stop:
 	scripts/redis.sh stop
+
+# Benchmarks (bench/README.md): the echo and idle scenarios against holdfast, a minimal
+# libwebsockets echo and a raw epoll echo, written to bench/results/<UTC date>.md.
+.PHONY: bench bench-quick
+
+bench:
+	bench/run.sh full
+
+bench-quick:
+	bench/run.sh quick

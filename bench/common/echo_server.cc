@@ -1,0 +1,235 @@
+#include "echo_server.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <unordered_map>
+
+#include "ws.h"
+
+namespace hfbench {
+namespace {
+
+struct Conn {
+  int fd = -1;
+  bool upgraded = false;
+  bool want_out = false;
+  bool closing = false;
+  std::string in;
+  std::string out;
+  std::string held;  // a frame kept back by the reorder fault
+};
+
+struct Server {
+  int ep = -1;
+  Fault fault = Fault::kNone;
+  uint64_t data_messages = 0;
+  bool fault_done = false;
+  std::unordered_map<int, Conn> conns;
+
+  void Watch(Conn& c) {
+    bool want = !c.out.empty();
+    if (want == c.want_out) return;
+    c.want_out = want;
+    epoll_event ev{};
+    ev.events = EPOLLIN | (want ? static_cast<uint32_t>(EPOLLOUT) : 0u);
+    ev.data.fd = c.fd;
+    epoll_ctl(ep, EPOLL_CTL_MOD, c.fd, &ev);
+  }
+
+  void Close(Conn& c) {
+    epoll_ctl(ep, EPOLL_CTL_DEL, c.fd, nullptr);
+    close(c.fd);
+    conns.erase(c.fd);
+  }
+
+  bool Flush(Conn& c) {
+    while (!c.out.empty()) {
+      ssize_t n = send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
+      if (n < 0) {
+        if (errno == EAGAIN || errno == EINTR) break;
+        return false;
+      }
+      c.out.erase(0, static_cast<size_t>(n));
+    }
+    Watch(c);
+    return !(c.closing && c.out.empty());
+  }
+
+  bool Handshake(Conn& c) {
+    size_t end = c.in.find("\r\n\r\n");
+    if (end == std::string::npos) return c.in.size() < 8192;
+    std::string_view head(c.in.data(), end + 2);
+    std::string_view key = HeaderValue(head, "Sec-WebSocket-Key");
+    if (key.empty()) return false;
+    c.out += "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n";
+    c.out += "Sec-WebSocket-Accept: " + AcceptKey(key) + "\r\n\r\n";
+    c.in.erase(0, end + 4);
+    c.upgraded = true;
+    return true;
+  }
+
+  // Where the echo of the current data message goes, after the fault (if any) has had its say.
+  void EchoData(Conn& c, std::string frame) {
+    ++data_messages;
+    if (fault != Fault::kNone && !fault_done && data_messages >= 10) {
+      if (fault == Fault::kDrop) {
+        fault_done = true;
+        return;
+      }
+      if (fault == Fault::kDuplicate) {
+        fault_done = true;
+        c.out += frame;
+      } else if (fault == Fault::kReorder) {
+        if (c.held.empty()) {
+          c.held = std::move(frame);
+          return;
+        }
+        fault_done = true;
+        c.out += frame;
+        c.out += c.held;
+        c.held.clear();
+        return;
+      } else if (fault == Fault::kMisroute) {
+        for (auto& [fd, other] : conns) {
+          if (fd != c.fd && other.upgraded) {
+            fault_done = true;
+            other.out += frame;
+            Flush(other);
+            return;
+          }
+        }
+      }
+    }
+    c.out += frame;
+  }
+
+  bool Frames(Conn& c) {
+    size_t pos = 0;
+    while (true) {
+      Frame f;
+      auto* base = reinterpret_cast<uint8_t*>(c.in.data()) + pos;
+      size_t avail = c.in.size() - pos;
+      if (!ParseFrameHeader(base, avail, &f)) break;
+      if (!f.masked) return false;
+      if (avail < f.header_len + f.payload_len) break;
+      uint8_t* payload = base + f.header_len;
+      size_t plen = static_cast<size_t>(f.payload_len);
+      ApplyMask(payload, plen, f.mask);
+      std::string frame;
+      uint8_t op = f.opcode == kPing ? uint8_t{kPong} : f.opcode;
+      AppendFrameHeader(&frame, op, plen, nullptr);
+      frame[0] = static_cast<char>((f.fin ? 0x80 : 0) | op);
+      frame.append(reinterpret_cast<char*>(payload), plen);
+      pos += f.header_len + plen;
+      if (f.opcode == kClose) {
+        c.out += frame;
+        c.closing = true;
+        break;
+      }
+      if (f.opcode == kPong) continue;
+      if (f.opcode == kText || f.opcode == kBinary || f.opcode == kCont) {
+        EchoData(c, std::move(frame));
+      } else {
+        c.out += frame;
+      }
+    }
+    c.in.erase(0, pos);
+    return true;
+  }
+
+  bool Readable(Conn& c) {
+    char buf[65536];
+    while (true) {
+      ssize_t n = recv(c.fd, buf, sizeof(buf), 0);
+      if (n == 0) return false;
+      if (n < 0) {
+        if (errno == EAGAIN || errno == EINTR) break;
+        return false;
+      }
+      c.in.append(buf, static_cast<size_t>(n));
+      if (static_cast<size_t>(n) < sizeof(buf)) break;
+    }
+    if (!c.upgraded && !Handshake(c)) return false;
+    if (c.upgraded && !Frames(c)) return false;
+    return Flush(c);
+  }
+};
+
+}  // namespace
+
+int ListenTcp(const char* host, int port, int backlog) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<uint16_t>(port));
+  if (inet_pton(AF_INET, host, &sa.sin_addr) != 1 ||
+      bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0 || listen(fd, backlog) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+int BoundPort(int fd) {
+  sockaddr_in sa{};
+  socklen_t len = sizeof(sa);
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) != 0) return -1;
+  return ntohs(sa.sin_port);
+}
+
+void RunEchoServer(int listen_fd, Fault fault, const std::atomic<bool>* stop) {
+  Server s;
+  s.fault = fault;
+  s.ep = epoll_create1(EPOLL_CLOEXEC);
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = listen_fd;
+  epoll_ctl(s.ep, EPOLL_CTL_ADD, listen_fd, &ev);
+  epoll_event events[256];
+  while (!stop->load(std::memory_order_relaxed)) {
+    int n = epoll_wait(s.ep, events, 256, 50);
+    for (int i = 0; i < n; ++i) {
+      int fd = events[i].data.fd;
+      if (fd == listen_fd) {
+        while (true) {
+          int c = accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+          if (c < 0) break;
+          int one = 1;
+          setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+          Conn& conn = s.conns[c];
+          conn.fd = c;
+          epoll_event cev{};
+          cev.events = EPOLLIN;
+          cev.data.fd = c;
+          epoll_ctl(s.ep, EPOLL_CTL_ADD, c, &cev);
+        }
+        continue;
+      }
+      auto it = s.conns.find(fd);
+      if (it == s.conns.end()) continue;
+      Conn& c = it->second;
+      bool ok = true;
+      if (events[i].events & (EPOLLERR | EPOLLHUP)) ok = false;
+      if (ok && (events[i].events & EPOLLOUT)) ok = s.Flush(c);
+      if (ok && (events[i].events & EPOLLIN)) ok = s.Readable(c);
+      if (!ok) s.Close(c);
+    }
+  }
+  for (auto& [fd, c] : s.conns)
+    close(fd);
+  close(s.ep);
+}
+
+}  // namespace hfbench

@@ -1,0 +1,27 @@
+// A minimal epoll WebSocket echo server: handshake, unmasking, echo. hf-floor runs it as the floor
+// of the machine; the load generator's self test runs it in a thread with one fault injected.
+#pragma once
+
+#include <atomic>
+
+namespace hfbench {
+
+enum class Fault {
+  kNone,
+  kDrop,       // one data message is never echoed
+  kReorder,    // two consecutive data messages of one connection are echoed swapped
+  kMisroute,   // one data message is echoed to another connection
+  kDuplicate,  // one data message is echoed twice
+};
+
+// Opens a listening TCP socket on host:port (port 0 picks one). Returns the fd or -1.
+int ListenTcp(const char* host, int port, int backlog);
+
+// The port a bound socket listens on.
+int BoundPort(int fd);
+
+// Serves on listen_fd until *stop becomes true (checked at least every 50 ms).
+// The fault, if any, hits the 10th data message that arrives.
+void RunEchoServer(int listen_fd, Fault fault, const std::atomic<bool>* stop);
+
+}  // namespace hfbench

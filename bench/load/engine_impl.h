@@ -1,0 +1,65 @@
+// Internals of the load generator's event loop, shared by engine.cc and engine_io.cc.
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "engine.h"
+
+namespace hfbench::detail {
+
+constexpr uint32_t kMagic = 0x31424648;  // "HFB1"
+constexpr size_t kHeaderBytes = 24;      // magic, connection id, sequence, timestamp
+constexpr size_t kMaxGaps = 4096;
+
+enum class State { kConnecting, kHandshake, kOpen, kDead };
+
+struct Conn {
+  int fd = -1;
+  uint32_t id = 0;
+  State state = State::kConnecting;
+  bool want_out = false;
+  bool dirty = false;
+  std::string out;
+  size_t out_off = 0;
+  std::string in;
+  uint64_t next_tx = 0;
+  uint64_t next_rx = 0;
+  std::set<uint64_t> gaps;  // sequence numbers skipped over, still expected late
+  uint64_t gap_overflow = 0;
+  uint8_t mask[4] = {};
+};
+
+class Engine {
+ public:
+  Engine(const LoadOptions& opt, LoadResult* r) : opt_(opt), r_(r) {}
+  void Run();
+
+ private:
+  void Fail(const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+  bool StartConnect(Conn& c);
+  void Watch(Conn& c);
+  void Kill(Conn& c, const char* why);
+  void Flush(Conn& c);
+  void Send(Conn& c, uint64_t ts);
+  void OnReadable(Conn& c, uint64_t now);
+  bool OnHandshake(Conn& c);
+  void OnMessage(Conn& c, const uint8_t* p, size_t len, uint64_t now);
+  void Poll(int timeout_ms);
+
+  const LoadOptions& opt_;
+  LoadResult* r_;
+  int ep_ = -1;
+  std::vector<Conn> conns_;
+  std::vector<Conn*> dirty_;
+  int pending_ = 0;
+  int open_ = 0;
+  bool sending_ = false;
+  uint64_t measure_start_ = 0;
+  uint64_t measure_end_ = 0;
+  std::string payload_;
+};
+
+}  // namespace hfbench::detail

@@ -1,0 +1,203 @@
+// hf-load: a WebSocket echo load generator. See bench/README.md.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine.h"
+#include "self_test.h"
+
+namespace {
+
+using hfbench::LoadOptions;
+using hfbench::LoadResult;
+
+void Usage() {
+  std::fputs(
+      "usage: hf-load [options]\n"
+      "  --host H           server address (127.0.0.1)\n"
+      "  --port P           server port (8080)\n"
+      "  --path P           request path (/echo)\n"
+      "  --connections N    connections in total, over all processes (100)\n"
+      "  --procs N          worker processes; results are merged (1)\n"
+      "  --closed W         closed loop, W messages in flight per connection (default, W=10)\n"
+      "  --rate R           open loop, R messages per second in total\n"
+      "  --idle             open the connections, hold them for the duration, send nothing\n"
+      "  --duration S       measured seconds (10)\n"
+      "  --warmup S         seconds before measuring (2)\n"
+      "  --drain S          seconds allowed for the last replies (3)\n"
+      "  --size B           message size in bytes, at least 24 (32)\n"
+      "  --src-base IP      first source address (127.0.0.2)\n"
+      "  --src-count N      source addresses used round robin (8)\n"
+      "  --ready-file F     create F.<proc> once every connection is open\n"
+      "  --self-test        check that broken echo servers are caught, then exit\n"
+      "Prints one JSON line. Exits 1 when any message was lost, reordered, duplicated,\n"
+      "misrouted or corrupted, or any connection failed; 2 on bad usage.\n",
+      stderr);
+}
+
+bool Parse(int argc, char** argv, LoadOptions* o, int* procs) {
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
+    const char* v = nullptr;
+    if (a == "--idle") {
+      o->idle = true;
+      continue;
+    }
+    if ((v = next()) == nullptr) return false;
+    if (a == "--host") {
+      o->host = v;
+    } else if (a == "--port") {
+      o->port = std::atoi(v);
+    } else if (a == "--path") {
+      o->path = v;
+    } else if (a == "--connections") {
+      o->connections = std::atoi(v);
+    } else if (a == "--procs") {
+      *procs = std::atoi(v);
+    } else if (a == "--closed") {
+      o->inflight = std::atoi(v);
+      o->rate = 0;
+    } else if (a == "--rate") {
+      o->rate = std::atof(v);
+    } else if (a == "--duration") {
+      o->duration_s = std::atof(v);
+    } else if (a == "--warmup") {
+      o->warmup_s = std::atof(v);
+    } else if (a == "--drain") {
+      o->drain_s = std::atof(v);
+    } else if (a == "--size") {
+      o->size = std::atoi(v);
+    } else if (a == "--src-base") {
+      o->src_base = v;
+    } else if (a == "--src-count") {
+      o->src_count = std::atoi(v);
+    } else if (a == "--ready-file") {
+      o->ready_file = v;
+    } else {
+      return false;
+    }
+  }
+  return o->connections > 0 && *procs > 0 && *procs <= 64 && o->size >= 24 &&
+         o->size <= (1 << 20) && o->inflight > 0 && o->duration_s > 0 && o->duration_s <= 3600 &&
+         o->warmup_s >= 0 && o->rate >= 0 && o->port > 0 && o->port < 65536;
+}
+
+bool WriteAll(int fd, const void* p, size_t n) {
+  auto* b = static_cast<const char*>(p);
+  while (n > 0) {
+    ssize_t w = write(fd, b, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    b += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
+}
+
+bool ReadAll(int fd, void* p, size_t n) {
+  auto* b = static_cast<char*>(p);
+  while (n > 0) {
+    ssize_t r = read(fd, b, n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    b += r;
+    n -= static_cast<size_t>(r);
+  }
+  return true;
+}
+
+double Us(uint64_t ns) {
+  return static_cast<double>(ns) / 1000.0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc == 2 && std::strcmp(argv[1], "--self-test") == 0) return hfbench::SelfTest(argv[0]);
+  LoadOptions opt;
+  int procs = 1;
+  if (!Parse(argc, argv, &opt, &procs)) {
+    Usage();
+    return 2;
+  }
+  const int total = opt.connections;
+  const double total_rate = opt.rate;
+  auto merged = std::make_unique<LoadResult>();
+  std::vector<std::pair<pid_t, int>> children;
+  for (int p = 0; p < procs; ++p) {
+    LoadOptions mine = opt;
+    mine.connections = total / procs + (p < total % procs ? 1 : 0);
+    mine.first_id = static_cast<uint32_t>(p * (total / procs) + std::min(p, total % procs));
+    mine.rate = total_rate / procs;
+    if (!opt.ready_file.empty()) mine.ready_file = opt.ready_file + "." + std::to_string(p);
+    int fds[2];
+    if (pipe(fds) != 0) return 2;
+    pid_t pid = fork();
+    if (pid < 0) return 2;
+    if (pid == 0) {
+      close(fds[0]);
+      auto r = std::make_unique<LoadResult>();
+      hfbench::RunLoad(mine, r.get());
+      _exit(WriteAll(fds[1], r.get(), sizeof(LoadResult)) ? 0 : 3);
+    }
+    close(fds[1]);
+    children.emplace_back(pid, fds[0]);
+  }
+  bool complete = true;
+  for (auto& [pid, fd] : children) {
+    auto r = std::make_unique<LoadResult>();
+    if (ReadAll(fd, r.get(), sizeof(LoadResult))) {
+      merged->Merge(*r);
+    } else {
+      complete = false;
+    }
+    close(fd);
+    int status = 0;
+    waitpid(pid, &status, 0);
+  }
+  const LoadResult& r = *merged;
+  bool ok = complete && r.Failures() == 0 && (opt.idle || r.measured > 0);
+  std::printf(
+      "{\"ok\":%s,\"mode\":\"%s\",\"connections\":%d,\"procs\":%d,\"inflight\":%d,"
+      "\"rate_target\":%.0f,\"size\":%d,\"duration_s\":%.3f,\"warmup_s\":%.3f,"
+      "\"connected\":%lu,\"sent\":%lu,\"received\":%lu,\"missing\":%lu,\"reordered\":%lu,"
+      "\"misrouted\":%lu,\"duplicate\":%lu,\"corrupt\":%lu,\"connect_failed\":%lu,"
+      "\"closed_early\":%lu",
+      ok ? "true" : "false", opt.idle ? "idle" : (total_rate > 0 ? "open" : "closed"), total, procs,
+      (total_rate > 0 || opt.idle) ? 0 : opt.inflight, total_rate, opt.size, opt.duration_s,
+      opt.warmup_s, (unsigned long)r.connected, (unsigned long)r.sent, (unsigned long)r.received,
+      (unsigned long)r.missing, (unsigned long)r.reordered, (unsigned long)r.misrouted,
+      (unsigned long)r.duplicate, (unsigned long)r.corrupt, (unsigned long)r.connect_failed,
+      (unsigned long)r.closed_early);
+  if (ok && !opt.idle) {
+    double secs = static_cast<double>(r.window_ns) / 1e9;
+    std::printf(
+        ",\"messages\":%lu,\"msgs_per_s\":%.0f,\"p50_us\":%.1f,\"p99_us\":%.1f,"
+        "\"p999_us\":%.1f,\"max_us\":%.1f",
+        (unsigned long)r.measured, static_cast<double>(r.measured) / secs,
+        Us(r.latency.Quantile(0.5)), Us(r.latency.Quantile(0.99)), Us(r.latency.Quantile(0.999)),
+        Us(r.latency.max()));
+  }
+  std::printf("}\n");
+  if (!ok) {
+    std::fprintf(stderr,
+                 "hf-load: FAILED: %lu missing, %lu reordered, %lu misrouted, %lu duplicate, "
+                 "%lu corrupt, %lu connections failed, %lu closed early%s\n",
+                 (unsigned long)r.missing, (unsigned long)r.reordered, (unsigned long)r.misrouted,
+                 (unsigned long)r.duplicate, (unsigned long)r.corrupt,
+                 (unsigned long)r.connect_failed, (unsigned long)r.closed_early,
+                 complete ? "" : ", a worker process died");
+    if (r.first_error[0] != 0) std::fprintf(stderr, "hf-load: first problem: %s\n", r.first_error);
+    if (r.Failures() == 0 && complete) std::fprintf(stderr, "hf-load: no reply was measured\n");
+    return 1;
+  }
+  return 0;
+}
