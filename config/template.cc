@@ -1,5 +1,7 @@
 #include "config/template.h"
 
+#include "config/units.h"
+
 #include <algorithm>
 
 namespace holdfast::config {
@@ -42,31 +44,11 @@ void append_literal(std::vector<Template::Part>& parts, std::string_view text) {
   }
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // Decodes %XX escapes of one path segment. Fails on a malformed escape, or on a '/' or NUL that
 // would let a parameter reach outside its segment.
-bool percent_decode(std::string_view in, std::string& out) {
-  out.clear();
-  for (size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
-    if (c == '%') {
-      if (i + 2 >= in.size()) return false;
-      int hi = hex_value(in[i + 1]);
-      int lo = hex_value(in[i + 2]);
-      if (hi < 0 || lo < 0) return false;
-      c = static_cast<char>(hi * 16 + lo);
-      if (c == '/' || c == '\0') return false;
-      i += 2;
-    }
-    out += c;
-  }
-  return true;
+bool decode_segment(std::string_view in, std::string& out) {
+  return percent_decode(in, out) &&
+         out.find_first_of(std::string_view("/\0", 2)) == std::string::npos;
 }
 
 }  // namespace
@@ -223,7 +205,7 @@ bool PathTemplate::match(std::string_view path, std::vector<std::string>& params
     const Segment& want = segments_[i];
     if (!want.is_param) {
       if (seg != want.text) return false;
-    } else if (seg.empty() || !percent_decode(seg, params[param++])) {
+    } else if (seg.empty() || !decode_segment(seg, params[param++])) {
       return false;
     }
   }

@@ -76,12 +76,18 @@ std::string quoted(std::string_view s) {
   return "'" + std::string(s) + "'";
 }
 
+}  // namespace
+
+namespace {
+
 int hex_value(char c) {
   if (is_digit(c)) return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
+
+}  // namespace
 
 bool percent_decode(std::string_view in, std::string& out) {
   out.clear();
@@ -96,8 +102,6 @@ bool percent_decode(std::string_view in, std::string& out) {
   }
   return true;
 }
-
-}  // namespace
 
 std::optional<int64_t> parse_int(std::string_view text) {
   if (!text.empty() && text[0] == '+') text.remove_prefix(1);

@@ -11,6 +11,9 @@
 namespace holdfast::config {
 
 // Decimal integer, optionally signed; nothing else around it.
+// Decodes %XX escapes into `out`; false on a malformed escape.
+bool percent_decode(std::string_view in, std::string& out);
+
 std::optional<int64_t> parse_int(std::string_view text);
 
 // "0", or a whole number with ms, s, m or h: "500ms", "30s", "5m", "1h".
