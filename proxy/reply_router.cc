@@ -99,7 +99,8 @@ void ReplyRouter::on_kafka_record(const rd_kafka_message_t& msg) {
   const std::string_view ct = header(hdrs, contract::kHeaderContentType).value_or("");
   // A text frame must hold UTF-8; a value that is not goes out as binary rather than have the
   // client close on it.
-  const bool text = contract::reply_is_text(ct, value) && util::valid_utf8(value);
+  // (With no content type, reply_is_text has checked UTF-8 already.)
+  const bool text = contract::reply_is_text(ct, value) && (ct.empty() || util::valid_utf8(value));
   d->frame = FrameRef(Frame::create(value, text));
   if (!d->frame) return;
   dispatch(std::move(d));
