@@ -71,9 +71,16 @@ struct RouteLimits {
   Duration bus_timeout{std::chrono::seconds(30)};  // bus stalled this long: close 1013
 };
 
+// A filter's parsed settings. Each filter defines its own type (filters/<name>/settings.h);
+// the registry's reader makes it and the filter's factory reads it back.
+struct FilterSettings {
+  virtual ~FilterSettings() = default;
+};
+
 struct FilterSpec {
   std::string name;
   Mark mark;
+  std::shared_ptr<const FilterSettings> settings;  // never null in a loaded config
 };
 
 struct RouteConfig {
@@ -101,6 +108,9 @@ struct ListenerConfig {
   std::string host;
   uint16_t port = 0;
   std::optional<TlsConfig> tls;
+  // How many proxies in front of this listener append to X-Forwarded-For. 0: the header is
+  // ignored and the client address is the socket peer; N: the Nth address from the right.
+  int xff_trusted_hops = 0;
   std::vector<std::shared_ptr<const RouteConfig>> routes;
   Mark mark;
 };

@@ -109,7 +109,7 @@ ListenerDraft read_listener(Diagnostics& diag, const Field& item, std::string wh
   out.where = std::move(where);
   out.listener.mark = item.key_mark;
   if (!expect_map(diag, item)) return out;
-  MapReader map(diag, item, out.where, {"address", "tls", "routes"});
+  MapReader map(diag, item, out.where, {"address", "tls", "xff_trusted_hops", "routes"});
   if (const Field* f = map.require("address")) {
     if (auto address = read_address(diag, *f)) {
       out.has_address = true;
@@ -119,6 +119,9 @@ ListenerDraft read_listener(Diagnostics& diag, const Field& item, std::string wh
     }
   }
   if (const Field* f = map.find("tls")) read_tls(diag, *f, out);
+  if (const Field* f = map.find("xff_trusted_hops")) {
+    if (auto n = read_int(diag, *f, 0, 16)) out.listener.xff_trusted_hops = static_cast<int>(*n);
+  }
   if (const Field* f = map.require("routes")) {
     if (auto items = sequence_items(diag, *f)) {
       if (items->empty()) {

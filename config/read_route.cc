@@ -4,7 +4,7 @@
 #include <array>
 
 #include "config/draft.h"
-#include "config/filters.h"
+#include "filters/registry.h"
 #include "config/schema.h"
 
 namespace holdfast::config {
@@ -131,17 +131,22 @@ void read_filters(Diagnostics& diag, const Field& field, std::vector<FilterSpec>
                                       std::to_string(item.value.size()) + " keys");
       continue;
     }
-    const YAML::Node key = item.value.begin()->first;
-    const Mark mark = diag.mark(key);
-    const std::string name = key.IsScalar() ? key.Scalar() : std::string();
-    if (!is_known_filter(name)) {
-      const auto& known = known_filter_names();
-      diag.error(mark, "unknown filter '" + name + "'; " +
-                           (known.empty() ? std::string("no filters are available in this build")
-                                          : "expected one of: " + join_names(known, "or")));
+    const auto entry = *item.value.begin();
+    const Mark mark = diag.mark(entry.first);
+    const std::string name = entry.first.IsScalar() ? entry.first.Scalar() : std::string();
+    const filters::FilterType* type = filters::find_type(name);
+    if (type == nullptr) {
+      std::vector<std::string_view> known;
+      for (const auto& t : filters::registry())
+        known.push_back(t.name);
+      diag.error(mark, "unknown filter '" + name + "'; expected one of: " + join_names(known, "or"));
       continue;
     }
-    out.push_back(FilterSpec{name, mark});
+    const Mark value_mark = entry.second.IsNull() ? mark : diag.mark(entry.second);
+    const Field settings{item.name + "." + name, entry.second, mark, value_mark};
+    if (auto parsed = type->read(diag, settings)) {
+      out.push_back(FilterSpec{name, mark, std::move(parsed)});
+    }
   }
 }
 
