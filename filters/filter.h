@@ -24,6 +24,10 @@
 
 #include "config/config.h"
 
+namespace holdfast {
+struct Stats;
+}
+
 namespace holdfast::filters {
 
 enum class Verdict { Continue, Stop };
@@ -96,6 +100,8 @@ class Host {
   virtual ~Host() = default;
   virtual uv_loop_t* loop() = 0;
   virtual unsigned worker_index() const = 0;
+  // The worker's counters, for bus clients a filter runs on the worker loop (RedisLink).
+  virtual Stats& stats() = 0;
   // Finishes a deferred hook: `rejection` null continues with the next filter. A stale handle
   // (the connection has gone) is ignored.
   virtual void resume(const Pending& pending, const Rejection* rejection) = 0;
