@@ -4,8 +4,8 @@
 #include <array>
 
 #include "config/draft.h"
-#include "filters/registry.h"
 #include "config/schema.h"
+#include "filters/registry.h"
 
 namespace holdfast::config {
 namespace {
@@ -139,7 +139,8 @@ void read_filters(Diagnostics& diag, const Field& field, std::vector<FilterSpec>
       std::vector<std::string_view> known;
       for (const auto& t : filters::registry())
         known.push_back(t.name);
-      diag.error(mark, "unknown filter '" + name + "'; expected one of: " + join_names(known, "or"));
+      diag.error(mark,
+                 "unknown filter '" + name + "'; expected one of: " + join_names(known, "or"));
       continue;
     }
     const Mark value_mark = entry.second.IsNull() ? mark : diag.mark(entry.second);

@@ -33,7 +33,7 @@ namespace holdfast::filters {
 enum class Verdict { Continue, Stop };
 
 // What a refusal is about; it picks the `result` label of holdfast_connections_total.
-enum class RejectKind { Auth, Rate, Origin, Unavailable };
+enum class RejectKind { Auth, Rate, Origin };
 
 // Why a filter refused a connection or a message. Before the upgrade the proxy answers with an
 // HTTP status and a JSON body {"error": ..., "message": ...}; after it, with a close code and
@@ -46,7 +46,8 @@ struct Rejection {
   std::string message;           // human text, at most 123 bytes (it may become a close reason)
   uint8_t decision = 0;          // index into the filter type's decision names, for the counter
   std::string www_authenticate;  // WWW-Authenticate value on a 401, e.g. Bearer realm="holdfast"
-  uint32_t retry_after = 0;      // seconds; non-zero adds Retry-After (and retry_after_ms)
+  uint32_t retry_after = 0;      // seconds, rounded up; non-zero adds Retry-After
+  uint32_t retry_after_ms = 0;   // the exact wait for the JSON body; 0: retry_after * 1000
   bool drop_message = false;     // on_message: drop it and send an error frame, keep the connection
 };
 
@@ -115,10 +116,12 @@ struct Call {
   ConnectionState* state = nullptr;
   Pending pending;  // hand this to Host::resume after deferring
   Rejection* rejection = nullptr;
+  bool rejected = false;
 
   // Stop with a refusal.
   Verdict reject(Rejection r) {
     *rejection = std::move(r);
+    rejected = true;
     return Verdict::Stop;
   }
   // Stop and promise a Host::resume for `pending` later.

@@ -12,8 +12,7 @@ const FilterType kRegistry[] = {
     {"jwt", jwt::read, jwt::make, jwt::kDecisions},
     {"rate_limit", rate_limit::read, rate_limit::make, rate_limit::kDecisions},
     {"origin", origin::read, origin::make, origin::kDecisions},
-    {"max_connections", max_connections::read, max_connections::make,
-     max_connections::kDecisions},
+    {"max_connections", max_connections::read, max_connections::make, max_connections::kDecisions},
 };
 
 }  // namespace

@@ -18,7 +18,7 @@ struct FilterType {
   // Reads `- <name>: {...}`; `field` is the value under the name, named "filters[i].<name>".
   // Reports every error to `diag` (the load then fails) and may return null after one.
   std::shared_ptr<const config::FilterSettings> (*read)(config::Diagnostics& diag,
-                                                       const config::Field& field);
+                                                        const config::Field& field);
   // Called on the main thread once per route entry, before the workers start.
   std::shared_ptr<FilterFactory> (*make)(std::shared_ptr<const config::FilterSettings> settings,
                                          const ProcessEnv& env);

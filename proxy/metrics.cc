@@ -10,6 +10,8 @@
 #include <iterator>
 #include <sstream>
 
+#include "filters/registry.h"
+
 namespace holdfast {
 namespace {
 
@@ -195,6 +197,20 @@ std::string render_metrics(const Runtime& rt, const std::vector<const Stats*>& s
     w.sample("holdfast_bus_errors_total",
              label("bus", kBusErrors[k][0]) + "," + label("kind", kBusErrors[k][1]),
              w.sum([&](const Stats& s) { return s.bus_errors[k].get(); }));
+  }
+
+  w.family("holdfast_filter_decisions_total", "counter",
+           "Filter decisions by filter and decision.");
+  const auto types = filters::registry();
+  for (size_t t = 0; t < types.size(); ++t) {
+    for (size_t d = 0; d < types[t].decisions.size(); ++d) {
+      w.sample("holdfast_filter_decisions_total",
+               label("filter", std::string(types[t].name)) + "," +
+                   label("decision", std::string(types[t].decisions[d])),
+               w.sum([&](const Stats& s) {
+                 return s.filter_decisions[filter_decision_offset(t) + d].get();
+               }));
+    }
   }
 
   auto scalar = [&](const char* name, const char* type, const char* help, auto get) {

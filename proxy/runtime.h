@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "filters/filter.h"
 
 namespace holdfast {
 
@@ -22,6 +23,8 @@ struct Runtime {
   std::shared_ptr<const config::Config> config;
   std::vector<std::shared_ptr<const config::RouteConfig>> routes;
   std::vector<ListenerRuntime> listeners;
+  // Each route's filter factories, in the order of its `filters:` (made by the server).
+  std::vector<std::vector<std::shared_ptr<filters::FilterFactory>>> filters;
   std::string kafka_brokers;  // the configured list, or the embedded broker's address
   unsigned workers = 1;
 

@@ -7,6 +7,7 @@
 #include <csignal>
 #include <thread>
 
+#include "filters/registry.h"
 #include "proxy/admin_server.h"
 #include "proxy/bus/kafka_embedded.h"
 #include "proxy/bus/kafka_replies.h"
@@ -124,9 +125,27 @@ bool Server::start_buses() {
   return true;
 }
 
+bool Server::make_filters() {
+  filters::ProcessEnv env{&loop_, runtime_.config.get(), runtime_.workers};
+  for (const auto& route : runtime_.routes) {
+    auto& made = runtime_.filters.emplace_back();
+    for (const auto& spec : route->filters) {
+      const filters::FilterType* type = filters::find_type(spec.name);
+      auto factory = type != nullptr ? type->make(spec.settings, env) : nullptr;
+      if (!factory) {
+        log::error("filter not created", {{"route", route->name}, {"filter", spec.name}});
+        return false;
+      }
+      made.push_back(std::move(factory));
+    }
+  }
+  return true;
+}
+
 bool Server::setup() {
   if (!bind_listeners()) return false;
   if (!start_buses()) return false;
+  if (!make_filters()) return false;
   for (unsigned i = 0; i < runtime_.workers; ++i) {
     workers_.push_back(std::make_unique<Worker>(i, runtime_));
     if (!workers_.back()->init()) return false;
@@ -258,6 +277,10 @@ void Server::shutdown_main_loop() {
   if (kafka_replies_) kafka_replies_->stop();
   if (redis_sub_) redis_sub_->stop();
   if (admin_) admin_->close();
+  for (auto& route : runtime_.filters) {
+    for (auto& factory : route)
+      factory->stop();
+  }
   uv_timer_stop(&check_timer_);
   uv_close(reinterpret_cast<uv_handle_t*>(&check_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sigterm_), nullptr);

@@ -33,6 +33,7 @@ class Server {
   bool setup();
   bool bind_listeners();
   bool start_buses();
+  bool make_filters();
   bool ready() const;
   void on_signal(int signum);
   void check();  // periodic: readiness, drain progress

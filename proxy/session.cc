@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "filters/jwt/jwt.h"
+#include "filters/registry.h"
 #include "proxy/contract.h"
 #include "proxy/log.h"
 #include "proxy/stats.h"
@@ -14,6 +16,9 @@ namespace holdfast {
 namespace {
 
 using config::KeyMode;
+
+// How long a deferred upgrade hook may hold a connection before it is closed.
+constexpr auto kHeldLimit = std::chrono::seconds(15);
 
 BusTarget kafka_target(const config::KafkaUpstream& k, const std::string& topic,
                        const std::string& key) {
@@ -50,19 +55,127 @@ std::string render_key(const config::KafkaUpstream& k, const config::TemplateCon
 
 }  // namespace
 
+// The upgrade request kept while a filter's upgrade hook is deferred, for the hooks after it.
+struct Session::HeldRequest {
+  explicit HeldRequest(const filters::Request& r)
+      : path(r.path),
+        query(r.query),
+        authorization(r.authorization),
+        origin(r.origin),
+        cookie(r.cookie),
+        protocols(r.protocols),
+        host(r.host),
+        listener(r.listener) {}
+  filters::Request view() const {
+    return {path, query, authorization, origin, cookie, protocols, host, listener};
+  }
+  std::string path, query, authorization, origin, cookie, protocols, host;
+  size_t listener;
+};
+
 Session::Session(Worker& worker, Init init)
     : worker_(worker),
       wsi_(init.wsi),
       route_index_(init.route_index),
       route_(std::move(init.route)),
+      chain_(std::move(init.chain)),
       params_(std::move(init.params)),
       peer_(std::move(init.peer)),
       id_(worker.ids().next()) {
+  conn_.client_ip = std::move(init.client_ip);
+  conn_.route = route_->name;
+  if (init.traceparent.empty() || !util::parse_traceparent(init.traceparent, trace_)) {
+    trace_ = util::new_trace();
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (uint8_t b : trace_.trace_id) {
+    trace_id_ += kHex[b >> 4];
+    trace_id_ += kHex[b & 15];
+  }
+  opened_ = last_rx_ = last_message_ = Clock::now();
+}
+
+Session::~Session() = default;
+
+RouteStats& Session::stats() {
+  return worker_.stats().route[route_index_];
+}
+
+bool Session::start_filters(const filters::Request& req, filters::Rejection& rejection) {
+  conn_.handle = handle_;
+  filter_states_ = chain_->new_states();
+  size_t at = 0;
+  switch (chain_->upgrade(req, conn_, filter_states_, handle_, 0, at, filters_passed_, rejection)) {
+    case FilterChain::Outcome::Pass:
+      admit();
+      return true;
+    case FilterChain::Outcome::Defer:
+      held_request_ = std::make_unique<HeldRequest>(req);
+      held_since_ = Clock::now();
+      return true;
+    case FilterChain::Outcome::Reject:
+      break;
+  }
+  count_rejection(worker_.stats(), chain_->type_at(at), rejection, &stats());
+  chain_->close(conn_, filter_states_, handle_, filters_passed_);
+  filters_passed_ = 0;
+  return false;
+}
+
+void Session::continue_upgrade(size_t from) {
+  filters::Rejection rejection;
+  size_t at = 0;
+  const filters::Request req = held_request_->view();
+  switch (
+      chain_->upgrade(req, conn_, filter_states_, handle_, from, at, filters_passed_, rejection)) {
+    case FilterChain::Outcome::Pass:
+      held_request_.reset();
+      admit();
+      maybe_open();
+      return;
+    case FilterChain::Outcome::Defer:
+      return;
+    case FilterChain::Outcome::Reject:
+      held_request_.reset();
+      count_rejection(worker_.stats(), chain_->type_at(at), rejection, &stats());
+      close(rejection.close_code, rejection.message);
+      return;
+  }
+}
+
+void Session::resume(const filters::Pending& pending, const filters::Rejection* rejection) {
+  if (closing_ || closed_) return;
+  if (held_request_) {
+    if (rejection == nullptr) {
+      filters_passed_ = std::max(filters_passed_, pending.filter + 1);
+      continue_upgrade(pending.filter + 1);
+      return;
+    }
+    held_request_.reset();
+    count_rejection(worker_.stats(), chain_->type_at(pending.filter), *rejection, &stats());
+    close(rejection->close_code, rejection->message);
+    return;
+  }
+  if (!message_held_) return;
+  message_held_ = false;
+  if (rejection != nullptr) {
+    refuse_message(pending.filter, *rejection);
+  } else if (filter_message(pending.filter + 1) == CallbackResult::Close) {
+    // Outside a callback, fail()'s answer has no one to read it: close politely instead.
+    closing_ = false;
+    close(close_code_, close_reason_);
+  }
+  update_flow();
+}
+
+void Session::admit() {
+  admitted_ = true;
   const auto& cfg = *worker_.runtime().config;
   config::TemplateContext ctx;
   ctx.params = &params_;
   ctx.connection_id = id_;
-  if (!route_->user.empty()) user_ = route_->user.render(ctx);
+  ctx.claims = &conn_.claims;
+  user_ = !route_->user.empty() ? route_->user.render(ctx) : conn_.auth_id;
   ctx.user = user_;
 
   source_ = "/holdfast/" + cfg.instance + "/" + route_->name;
@@ -89,34 +202,37 @@ Session::Session(Worker& worker, Init init)
   } else if (cfg.redis && (route_->replies.redis || up.kind == config::Upstream::Kind::Redis)) {
     reply_to_ = cfg.redis->prefix + "conn:" + id_;
   }
-  metadata_.reserve(route_->metadata.size());
+  metadata_.reserve(route_->metadata.size() + conn_.claims.size());
   for (const auto& [name, tmpl] : route_->metadata)
     metadata_.emplace_back(name, tmpl.render(ctx));
-  if (init.traceparent.empty() || !util::parse_traceparent(init.traceparent, trace_)) {
-    trace_ = util::new_trace();
+  // Forwarded claims become ce_<name> too, unless the route's own metadata names them.
+  for (const auto& [name, value] : conn_.claims) {
+    const bool taken = std::any_of(metadata_.begin(), metadata_.end(),
+                                   [&](const auto& m) { return m.first == name; });
+    if (!taken) metadata_.emplace_back(name, value);
   }
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (uint8_t b : trace_.trace_id) {
-    trace_id_ += kHex[b >> 4];
-    trace_id_ += kHex[b & 15];
-  }
-  opened_ = last_rx_ = last_message_ = Clock::now();
-}
-
-Session::~Session() = default;
-
-RouteStats& Session::stats() {
-  return worker_.stats().route[route_index_];
 }
 
 void Session::on_established() {
   established_ = true;
   opened_ = last_rx_ = last_message_ = Clock::now();
-  worker_.on_established(*this);
+  if (!admitted_) {
+    update_flow();  // held: read nothing until the filters decide
+    return;
+  }
+  maybe_open();
+}
+
+void Session::maybe_open() {
+  if (open_ || !established_ || !admitted_ || closing_) return;
+  open_ = true;
+  update_flow();
+  worker_.on_open(*this);
   config::TemplateContext ctx;
   ctx.params = &params_;
   ctx.connection_id = id_;
   ctx.user = user_;
+  ctx.claims = &conn_.claims;
   for (const auto& t : route_->subscribe)
     worker_.join_channel(*this, t.render(ctx));
   produce_event(contract::kTypeConnect);
@@ -127,7 +243,8 @@ void Session::on_established() {
 CallbackResult Session::on_receive(const void* in, size_t len) {
   last_rx_ = Clock::now();
   if (closing_) return CallbackResult::Continue;  // the client is being told why already
-  if (rx_stalled_) return fail(1013, "bus busy");
+  if (rx_stalled_ || message_held_) return fail(1013, "bus busy");
+  if (!admitted_) return fail(1008, "not admitted");
   if (!rx_open_) {
     rx_open_ = true;
     rx_binary_ = lws_frame_is_binary(wsi_) != 0;
@@ -153,10 +270,43 @@ CallbackResult Session::deliver_message() {
   bytes_in_ += rx_.size();
   stats().messages_in.inc();
   stats().bytes_in.inc(rx_.size());
+  if (chain_->empty()) return forward_message();
+  return filter_message(0);
+}
 
+CallbackResult Session::filter_message(size_t from) {
+  filters::Rejection rejection;
+  size_t at = 0;
+  const filters::Message msg{rx_, rx_binary_};
+  switch (chain_->message(msg, conn_, filter_states_, handle_, from, at, rejection)) {
+    case FilterChain::Outcome::Pass:
+      return forward_message();
+    case FilterChain::Outcome::Defer:
+      message_held_ = true;
+      update_flow();
+      return CallbackResult::Continue;
+    case FilterChain::Outcome::Reject:
+      refuse_message(at, rejection);
+      return CallbackResult::Continue;
+  }
+  return CallbackResult::Continue;
+}
+
+void Session::refuse_message(size_t filter, const filters::Rejection& r) {
+  count_rejection(worker_.stats(), chain_->type_at(filter), r, nullptr);
+  rx_.clear();
+  if (r.drop_message) {
+    FrameRef f(Frame::create(error_frame(r), true));
+    if (f) send(f);
+    return;
+  }
+  close(r.close_code, r.message);
+}
+
+CallbackResult Session::forward_message() {
   const auto& up = route_->upstream;
   if (up.kind == config::Upstream::Kind::Echo) {
-    FrameRef f(Frame::create(rx_, text));
+    FrameRef f(Frame::create(rx_, !rx_binary_));
     rx_.clear();
     if (!f) return fail(1011, "out of memory");
     send(f);
@@ -222,14 +372,16 @@ void Session::update_flow() {
   bool pause = paused_;
   if (closing_) {
     pause = false;  // read on, to see the peer's close; data after our close is discarded
-  } else if (rx_stalled_ || draining_ || inflight_ >= max) {
+  } else if (rx_stalled_ || message_held_ || !admitted_ || draining_ || inflight_ >= max) {
     pause = true;
   } else if (inflight_ <= max / 2) {
     pause = false;
   }
   if (pause == paused_) return;
   paused_ = pause;
-  if (paused_ && !draining_ && !closing_) worker_.stats().backpressure_pauses.inc();
+  if (paused_ && !draining_ && !closing_ && admitted_ && !message_held_) {
+    worker_.stats().backpressure_pauses.inc();
+  }
   lws_rx_flow_control(wsi_, paused_ ? 0 : 1);
 }
 
@@ -325,6 +477,20 @@ void Session::on_peer_close(const void* in, size_t len) {
 
 void Session::tick(Clock::time_point now) {
   if (closing_) return;
+  if (held_request_ && now - held_since_ > kHeldLimit) {
+    log::warn("filter did not decide in time", {{"conn_id", id_}, {"route", route_->name}});
+    held_request_.reset();
+    close(1011, "admission timed out");
+    return;
+  }
+  if (conn_.expires != std::chrono::system_clock::time_point{} &&
+      std::chrono::system_clock::now() >= conn_.expires) {
+    if (const auto* jwt = filters::find_type("jwt")) {
+      worker_.count(filters::type_index(*jwt), filters::jwt::kExpiredSession);
+    }
+    close(1008, "token expired");
+    return;
+  }
   const auto& lim = route_->limits;
   if ((inflight_ > 0 || rx_stalled_) && now - bus_waiting_since_ > lim.bus_timeout) {
     worker_.stats().bus_timeout_closes.inc();
@@ -362,8 +528,10 @@ void Session::on_closed() {
   closed_ = true;
   if (close_code_ == 0) close_code_ = 1006;
   if (inflight_ > 0) worker_.stats().inflight_bytes.add(-static_cast<int64_t>(inflight_));
-  if (established_) {
-    stats().disconnects[close_code_index(close_code_)].inc();
+  chain_->close(conn_, filter_states_, handle_, filters_passed_);
+  filters_passed_ = 0;
+  if (established_) stats().disconnects[close_code_index(close_code_)].inc();
+  if (open_) {
     produce_event(contract::kTypeDisconnect);
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - opened_);
     stats().duration.observe(static_cast<double>(ms.count()) / 1000.0);
@@ -403,7 +571,7 @@ contract::Event Session::make_event(std::string_view type) {
   ev.source = source_;
   ev.time = s.time;
   ev.connection_id = id_;
-  ev.auth_id = user_;
+  ev.auth_id = conn_.auth_id.empty() ? std::string_view(user_) : std::string_view(conn_.auth_id);
   ev.reply_to = reply_to_;
   ev.traceparent = s.trace;
   ev.metadata = &metadata_;

@@ -13,8 +13,10 @@
 #include <vector>
 
 #include "config/config.h"
+#include "filters/filter.h"
 #include "proxy/bus/bus.h"
 #include "proxy/contract.h"
+#include "proxy/filter_chain.h"
 #include "proxy/frame.h"
 #include "proxy/outbound_queue.h"
 #include "proxy/util/trace.h"
@@ -35,8 +37,10 @@ class Session {
     lws* wsi = nullptr;
     size_t route_index = 0;
     std::shared_ptr<const config::RouteConfig> route;
+    std::shared_ptr<FilterChain> chain;  // never null; may be empty
     std::vector<std::string> params;
     std::string peer;
+    std::string client_ip;    // the peer, or the client named by a trusted X-Forwarded-For
     std::string traceparent;  // from the upgrade request, may be empty
   };
 
@@ -44,6 +48,15 @@ class Session {
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
+
+  // Admission. With no filters the worker calls admit() at once. Otherwise start_filters()
+  // runs the upgrade hooks: false means refused (`rejection` says why; the caller answers over
+  // HTTP and deletes the session); true means admitted, or held until a filter resumes.
+  bool chain_empty() const { return chain_->empty(); }
+  bool start_filters(const filters::Request& req, filters::Rejection& rejection);
+  void admit();
+  // A deferred filter hook finished (from Worker::resume).
+  void resume(const filters::Pending& pending, const filters::Rejection* rejection);
 
   // libwebsockets events.
   void on_established();
@@ -74,6 +87,7 @@ class Session {
   const std::string& user() const { return user_; }
   const std::vector<std::string>& channels() const { return channels_; }
   bool established() const { return established_; }
+  bool open() const { return open_; }  // established and admitted: indexed, events produced
   size_t inflight() const { return inflight_; }
   size_t route_index() const { return route_index_; }
   uint64_t handle() const { return handle_; }
@@ -85,6 +99,13 @@ class Session {
 
  private:
   CallbackResult deliver_message();
+  // The message in rx_ after the filters passed it: to the bus, or echoed.
+  CallbackResult forward_message();
+  // Runs on_message from filter `from`; Continue when the message may go on.
+  CallbackResult filter_message(size_t from);
+  void refuse_message(size_t filter, const filters::Rejection& r);
+  void maybe_open();
+  void continue_upgrade(size_t from);
   CallbackResult fail(int code, std::string_view reason);
   contract::Event make_event(std::string_view type);
   void produce_event(std::string_view type);
@@ -95,8 +116,19 @@ class Session {
   lws* wsi_;
   size_t route_index_;
   std::shared_ptr<const config::RouteConfig> route_;
+  std::shared_ptr<FilterChain> chain_;
   std::vector<std::string> params_;
   std::string peer_;
+  filters::Connection conn_;
+  FilterStates filter_states_;
+  size_t filters_passed_ = 0;  // filters whose on_upgrade let the connection in
+  // An upgrade hook deferred: the request it will need to go on with, and since when.
+  struct HeldRequest;
+  std::unique_ptr<HeldRequest> held_request_;
+  Clock::time_point held_since_{};
+  bool admitted_ = false;
+  bool open_ = false;
+  bool message_held_ = false;  // rx_ waits for a deferred on_message
   std::string id_;
   std::string user_;
   std::string source_;    // /holdfast/<instance>/<route>

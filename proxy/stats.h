@@ -87,10 +87,19 @@ struct RouteStats {
   DurationHistogram duration{kDurationBounds};
 };
 
+// Where each filter type's decision counters start in Stats::filter_decisions (the decisions
+// of filters::registry(), row after row), and how many there are in all.
+size_t filter_decision_offset(size_t filter_type);
+size_t filter_decision_count();
+
 struct Stats {
-  explicit Stats(size_t routes) : route(routes) {}
-  std::vector<RouteStats> route;  // by global route index
-  Counter no_route;               // upgrade requests for paths with no route
+  explicit Stats(size_t routes) : route(routes), filter_decisions(filter_decision_count()) {}
+  std::vector<RouteStats> route;          // by global route index
+  std::vector<Counter> filter_decisions;  // holdfast_filter_decisions_total
+  Counter& filter_decision(size_t type, size_t decision) {
+    return filter_decisions[filter_decision_offset(type) + decision];
+  }
+  Counter no_route;  // upgrade requests for paths with no route
   std::array<Counter, static_cast<size_t>(Undeliverable::Count)> undeliverable;
   std::array<Counter, static_cast<size_t>(BusError::Count)> bus_errors;
   Gauge inflight_bytes;

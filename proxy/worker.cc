@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "filters/registry.h"
 #include "proxy/bus/kafka_producer.h"
 #include "proxy/bus/redis_publisher.h"
 #include "proxy/log.h"
@@ -56,6 +57,7 @@ bool Worker::init() {
 
   context_ = ws::create_context(*this, vhosts_);
   if (context_ == nullptr) return false;
+  if (!make_chains()) return false;
 
   for (size_t l = 0; l < runtime_.listeners.size(); ++l) {
     auto poll = std::make_unique<uv_poll_t>();
@@ -140,21 +142,30 @@ void Worker::accept_from(size_t listener) {
   }
 }
 
-Session* Worker::on_upgrade(lws* wsi, size_t listener) {
-  if (draining_) return nullptr;
-  Session::Init init;
-  init.wsi = wsi;
-  std::string path = ws::request_path(wsi);
-  int route = runtime_.match(listener, path, init.params);
-  if (route < 0) {
-    stats_.no_route.inc();
-    return nullptr;
+namespace {
+
+// The client address: the peer, or with N trusted proxies in front, the Nth address from the
+// right of X-Forwarded-For (each proxy appends the address it received from).
+std::string client_ip(const std::string& peer, std::string_view forwarded, int hops) {
+  if (hops <= 0 || forwarded.empty()) return peer;
+  std::vector<std::string_view> parts;
+  while (!forwarded.empty()) {
+    const size_t comma = forwarded.find(',');
+    std::string_view part = forwarded.substr(0, comma);
+    while (!part.empty() && (part.front() == ' ' || part.front() == '\t'))
+      part.remove_prefix(1);
+    while (!part.empty() && (part.back() == ' ' || part.back() == '\t'))
+      part.remove_suffix(1);
+    parts.push_back(part);
+    forwarded = comma == std::string_view::npos ? std::string_view() : forwarded.substr(comma + 1);
   }
-  init.route_index = static_cast<size_t>(route);
-  init.route = runtime_.routes[init.route_index];
-  init.peer = ws::peer_address(wsi);
-  init.traceparent = ws::header(wsi, "traceparent:");
-  auto* s = new Session(*this, std::move(init));
+  if (parts.size() < static_cast<size_t>(hops) || parts[parts.size() - hops].empty()) return peer;
+  return std::string(parts[parts.size() - hops]);
+}
+
+}  // namespace
+
+uint64_t Worker::add_slot(Session* s) {
   uint32_t slot;
   if (!free_slots_.empty()) {
     slot = free_slots_.back();
@@ -165,11 +176,82 @@ Session* Worker::on_upgrade(lws* wsi, size_t listener) {
     generations_.push_back(0);
   }
   slots_[slot] = s;
-  s->set_handle(make_handle(slot, ++generations_[slot]));
-  return s;
+  return make_handle(slot, ++generations_[slot]);
 }
 
-void Worker::on_established(Session& s) {
+Worker::Upgrade Worker::on_upgrade(lws* wsi, size_t listener) {
+  if (draining_) return {};
+  Session::Init init;
+  init.wsi = wsi;
+  std::string path = ws::request_path(wsi);
+  int route = runtime_.match(listener, path, init.params);
+  if (route < 0) {
+    stats_.no_route.inc();
+    return {};
+  }
+  init.route_index = static_cast<size_t>(route);
+  init.route = runtime_.routes[init.route_index];
+  init.chain = chains_[init.route_index];
+  init.peer = ws::peer_address(wsi);
+  init.traceparent = ws::header(wsi, "traceparent:");
+  ws::RequestText text;
+  if (!init.chain->empty()) {
+    ws::read_request(wsi, text);
+    init.client_ip = client_ip(init.peer, text.forwarded_for,
+                               runtime_.listeners[listener].config->xff_trusted_hops);
+  } else {
+    init.client_ip = init.peer;
+  }
+  auto* s = new Session(*this, std::move(init));
+  s->set_handle(add_slot(s));
+  if (s->chain_empty()) {
+    s->admit();
+    return {s, {}};
+  }
+  filters::Request req;
+  req.path = path;
+  req.query = text.query;
+  req.authorization = text.authorization;
+  req.origin = text.origin;
+  req.cookie = text.cookie;
+  req.protocols = text.protocols;
+  req.host = text.host;
+  req.listener = listener;
+  filters::Rejection rejection;
+  if (s->start_filters(req, rejection)) return {s, {}};
+  // Refused before the upgrade: answered over HTTP, and the session never existed for anyone.
+  Upgrade out;
+  out.refusal = http_refusal(rejection);
+  forget(s);
+  return out;
+}
+
+bool Worker::make_chains() {
+  for (size_t r = 0; r < runtime_.routes.size(); ++r) {
+    std::vector<FilterChain::Entry> entries;
+    const auto& specs = runtime_.routes[r]->filters;
+    for (size_t i = 0; i < specs.size(); ++i) {
+      const filters::FilterType* type = filters::find_type(specs[i].name);
+      const size_t type_index = filters::type_index(*type);
+      auto filter = runtime_.filters[r][i]->for_worker(filters::WorkerEnv{this, type_index});
+      if (!filter) {
+        log::error(
+            "filter not created",
+            {{"route", runtime_.routes[r]->name}, {"filter", specs[i].name}, {"worker", index_}});
+        return false;
+      }
+      entries.push_back({std::move(filter), type_index});
+    }
+    chains_.push_back(std::make_shared<FilterChain>(std::move(entries)));
+  }
+  return true;
+}
+
+void Worker::resume(const filters::Pending& pending, const filters::Rejection* rejection) {
+  if (Session* s = by_handle(pending.handle)) s->resume(pending, rejection);
+}
+
+void Worker::on_open(Session& s) {
   by_id_.emplace(s.id(), &s);
   if (!s.user().empty()) by_user_[s.user()].push_back(&s);
   auto& rs = stats_.route[s.route_index()];
@@ -179,7 +261,7 @@ void Worker::on_established(Session& s) {
 }
 
 void Worker::on_closed(Session& s) {
-  if (!s.established()) return;
+  if (!s.open()) return;
   by_id_.erase(s.id());
   if (!s.user().empty()) erase_member(by_user_, s.user(), &s);
   for (const auto& ch : s.channels()) {
@@ -400,6 +482,8 @@ void Worker::finish() {
   if (redis_) redis_->flush_and_stop(left);
   ws::destroy_context(context_);
   context_ = nullptr;
+  // Every session is gone; filters close their own handles on this loop.
+  chains_.clear();
   for (auto& p : accept_polls_)
     uv_close(reinterpret_cast<uv_handle_t*>(p.get()), nullptr);
   if (kafka_) kafka_->close();

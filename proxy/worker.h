@@ -15,6 +15,7 @@
 
 #include "proxy/bus/bus.h"
 #include "proxy/delivery.h"
+#include "proxy/filter_chain.h"
 #include "proxy/mpsc_queue.h"
 #include "proxy/runtime.h"
 #include "proxy/session.h"
@@ -29,7 +30,7 @@ namespace holdfast {
 class KafkaProducer;
 class RedisPublisher;
 
-class Worker final : public BusAckSink {
+class Worker final : public BusAckSink, public filters::Host {
  public:
   Worker(unsigned index, const Runtime& runtime);
   ~Worker() override;
@@ -53,13 +54,25 @@ class Worker final : public BusAckSink {
   // The worker thread only, from sessions and the lws callback.
   unsigned index() const { return index_; }
   const Runtime& runtime() const { return runtime_; }
-  Stats& stats() { return stats_; }
-  uv_loop_t* loop() { return &loop_; }
-  util::IdGenerator& ids() { return ids_; }
   EventScratch& scratch() { return scratch_; }
 
-  Session* on_upgrade(lws* wsi, size_t listener);
-  void on_established(Session& s);
+  // filters::Host
+  uv_loop_t* loop() override { return &loop_; }
+  unsigned worker_index() const override { return index_; }
+  Stats& stats() override { return stats_; }
+  void resume(const filters::Pending& pending, const filters::Rejection* rejection) override;
+  void count(size_t filter_type, uint8_t decision) override {
+    stats_.filter_decision(filter_type, decision).inc();
+  }
+  util::IdGenerator& ids() { return ids_; }
+
+  // The answer to an upgrade request: a session, or an HTTP refusal.
+  struct Upgrade {
+    Session* session = nullptr;
+    HttpRefusal refusal;  // when session is null; status 0 means "no route" (404)
+  };
+  Upgrade on_upgrade(lws* wsi, size_t listener);
+  void on_open(Session& s);  // established and admitted by the filters
   void on_closed(Session& s);
   void forget(Session* s);  // deletes it
 
@@ -87,6 +100,8 @@ class Worker final : public BusAckSink {
   void drain_step();
   void finish();
   Session* by_handle(uint64_t handle);
+  uint64_t add_slot(Session* s);
+  bool make_chains();
 
   const unsigned index_;
   const Runtime& runtime_;
@@ -103,6 +118,7 @@ class Worker final : public BusAckSink {
   std::vector<lws_vhost*> vhosts_;  // by listener
   std::unique_ptr<KafkaProducer> kafka_;
   std::unique_ptr<RedisPublisher> redis_;
+  std::vector<std::shared_ptr<FilterChain>> chains_;  // by route
   MpscQueue inbox_;
   std::thread thread_;
 

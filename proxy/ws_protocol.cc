@@ -67,11 +67,15 @@ int callback(lws* wsi, enum lws_callback_reasons reason, void* /*user*/, void* i
       auto* vd = static_cast<VhostData*>(
           lws_protocol_vh_priv_get(lws_get_vhost(wsi), lws_get_protocol(wsi)));
       if (vd == nullptr) return -1;
-      Session* s = vd->worker->on_upgrade(wsi, vd->listener);
-      if (s == nullptr) {
-        return reject(wsi, 404, "", R"({"error":"not_found","message":"no route for this path"})");
+      auto up = vd->worker->on_upgrade(wsi, vd->listener);
+      if (up.session == nullptr) {
+        if (up.refusal.status == 0) {
+          return reject(wsi, 404, "",
+                        R"({"error":"not_found","message":"no route for this path"})");
+        }
+        return reject(wsi, up.refusal.status, up.refusal.headers, up.refusal.body);
       }
-      lws_set_opaque_user_data(wsi, s);
+      lws_set_opaque_user_data(wsi, up.session);
       return 0;
     }
     case LWS_CALLBACK_HTTP:
@@ -140,6 +144,9 @@ lws_context* create_context(Worker& worker, std::vector<lws_vhost*>& vhosts) {
                  LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
   info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
   info.count_threads = 1;
+  // Room for a large token in a header or the query; the header buffer exists only during
+  // the handshake, so idle connections do not pay for it.
+  info.max_http_header_data = 16384;
   lws_context* ctx = lws_create_context(&info);
   if (ctx == nullptr) {
     log::error("libwebsockets context not created", {{"worker", worker.index()}});
@@ -196,6 +203,39 @@ std::string request_path(lws* wsi) {
   const int got = lws_hdr_copy(wsi, s.data(), n + 1, WSI_TOKEN_GET_URI);
   s.resize(got > 0 ? static_cast<size_t>(got) : 0);
   return s;
+}
+
+namespace {
+
+void copy_header(lws* wsi, lws_token_indexes token, std::string& out) {
+  out.clear();
+  const int n = lws_hdr_total_length(wsi, token);
+  if (n <= 0) return;
+  out.resize(static_cast<size_t>(n) + 1);
+  const int got = lws_hdr_copy(wsi, out.data(), n + 1, token);
+  out.resize(got > 0 ? static_cast<size_t>(got) : 0);
+}
+
+}  // namespace
+
+void read_request(lws* wsi, RequestText& out) {
+  out.query.clear();
+  const int total = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS);
+  if (total > 0) {
+    std::string buf(static_cast<size_t>(total) + 1, '\0');
+    for (int i = 0;; ++i) {
+      const int n = lws_hdr_copy_fragment(wsi, buf.data(), total + 1, WSI_TOKEN_HTTP_URI_ARGS, i);
+      if (n < 0) break;
+      if (i > 0) out.query += '&';
+      out.query.append(buf.data(), static_cast<size_t>(n));
+    }
+  }
+  copy_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, out.authorization);
+  copy_header(wsi, WSI_TOKEN_ORIGIN, out.origin);
+  copy_header(wsi, WSI_TOKEN_HTTP_COOKIE, out.cookie);
+  copy_header(wsi, WSI_TOKEN_PROTOCOL, out.protocols);
+  copy_header(wsi, WSI_TOKEN_HOST, out.host);
+  copy_header(wsi, WSI_TOKEN_X_FORWARDED_FOR, out.forwarded_for);
 }
 
 std::string peer_address(lws* wsi) {

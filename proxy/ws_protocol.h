@@ -20,6 +20,13 @@ void destroy_context(lws_context* context);
 bool adopt(lws_vhost* vhost, int fd, bool tls);
 
 std::string request_path(lws* wsi);
+
+// What the filters read of an upgrade request.
+struct RequestText {
+  std::string query;  // the arguments, joined with '&'
+  std::string authorization, origin, cookie, protocols, host, forwarded_for;
+};
+void read_request(lws* wsi, RequestText& out);
 std::string peer_address(lws* wsi);
 // A request header by its lowercase name with the colon, e.g. "traceparent:"; empty if absent.
 std::string header(lws* wsi, const char* name);

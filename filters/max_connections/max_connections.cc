@@ -67,7 +67,8 @@ struct Admitted : ConnectionState {
 
 class CapFilter final : public Filter {
  public:
-  explicit CapFilter(std::shared_ptr<const Settings> settings) : settings_(std::move(settings)) {}
+  CapFilter(std::shared_ptr<const Settings> settings, const WorkerEnv& env)
+      : settings_(std::move(settings)), env_(env) {}
 
   std::unique_ptr<ConnectionState> new_state() override { return std::make_unique<Admitted>(); }
 
@@ -79,6 +80,7 @@ class CapFilter final : public Filter {
     const Decision d = Counts::instance().admit(*settings_, a.listener, a.ip, a.user);
     if (d == kAllowed) {
       a.counted = true;
+      env_.host->count(env_.filter_type, kAllowed);
       return Verdict::Continue;
     }
     Rejection r;
@@ -103,13 +105,14 @@ class CapFilter final : public Filter {
 
  private:
   std::shared_ptr<const Settings> settings_;
+  WorkerEnv env_;
 };
 
 class Factory final : public FilterFactory {
  public:
   explicit Factory(std::shared_ptr<const Settings> settings) : settings_(std::move(settings)) {}
-  std::unique_ptr<Filter> for_worker(const WorkerEnv& /*env*/) override {
-    return std::make_unique<CapFilter>(settings_);
+  std::unique_ptr<Filter> for_worker(const WorkerEnv& env) override {
+    return std::make_unique<CapFilter>(settings_, env);
   }
 
  private:
@@ -133,8 +136,8 @@ std::shared_ptr<const config::FilterSettings> read(Diagnostics& diag, const Fiel
     }
   }
   if (!any) {
-    diag.error(map.mark(), "expected at least one of per_listener, per_ip or per_user in '" +
-                               field.name + "'");
+    diag.error(map.mark(),
+               "expected at least one of per_listener, per_ip or per_user in '" + field.name + "'");
   }
   return settings;
 }

@@ -28,16 +28,16 @@ bool valid_pattern(std::string_view s) {
 
 class OriginFilter final : public Filter {
  public:
-  explicit OriginFilter(std::shared_ptr<const Settings> settings)
-      : settings_(std::move(settings)) {}
+  OriginFilter(std::shared_ptr<const Settings> settings, const WorkerEnv& env)
+      : settings_(std::move(settings)), env_(env) {}
 
   Verdict on_upgrade(const Request& req, Call& call) override {
-    if (req.origin.empty()) {
-      if (settings_->allow_missing) return Verdict::Continue;
-      return call.reject(refusal(kMissing, "an Origin header is required"));
+    if (req.origin.empty() ? !settings_->allow_missing : !allowed(*settings_, req.origin)) {
+      return call.reject(req.origin.empty() ? refusal(kMissing, "an Origin header is required")
+                                            : refusal(kForbidden, "origin not allowed"));
     }
-    if (allowed(*settings_, req.origin)) return Verdict::Continue;
-    return call.reject(refusal(kForbidden, "origin not allowed"));
+    env_.host->count(env_.filter_type, kAllowed);
+    return Verdict::Continue;
   }
 
  private:
@@ -52,13 +52,14 @@ class OriginFilter final : public Filter {
   }
 
   std::shared_ptr<const Settings> settings_;
+  WorkerEnv env_;
 };
 
 class Factory final : public FilterFactory {
  public:
   explicit Factory(std::shared_ptr<const Settings> settings) : settings_(std::move(settings)) {}
-  std::unique_ptr<Filter> for_worker(const WorkerEnv& /*env*/) override {
-    return std::make_unique<OriginFilter>(settings_);
+  std::unique_ptr<Filter> for_worker(const WorkerEnv& env) override {
+    return std::make_unique<OriginFilter>(settings_, env);
   }
 
  private:

@@ -13,10 +13,10 @@ namespace holdfast::filters::rate_limit {
 // Counter labels, in Rejection::decision order.
 enum Decision : uint8_t {
   kAllowed,
-  kLimited,            // over the limit and enforced
-  kShadowLimited,      // over the limit, shadow: true, let through
-  kBackendFailAllow,   // Redis unavailable, failure_mode: allow
-  kBackendFailDeny,    // Redis unavailable, failure_mode: deny
+  kLimited,           // over the limit and enforced
+  kShadowLimited,     // over the limit, shadow: true, let through
+  kBackendFailAllow,  // Redis unavailable, failure_mode: allow
+  kBackendFailDeny,   // Redis unavailable, failure_mode: deny
 };
 inline constexpr std::string_view kDecisions[] = {"allowed", "limited", "shadow_limited",
                                                   "backend_fail_allow", "backend_fail_deny"};

@@ -82,13 +82,22 @@ listeners:
         path: /a
         upstream: { echo: {} }
         filters:
-          - jwt: { issuer: https://id.example }
+          - jwtt: { issuer: https://id.example }
           - rate_limit: {}
             origin: {}
+          - origin: { allow: [app.example], colour: red }
+          - max_connections: {}
 )") == Errors{
-           "holdfast.yaml:8:13: unknown filter 'jwt'; no filters are available in this build",
+           "holdfast.yaml:8:13: unknown filter 'jwtt'; expected one of: jwt, rate_limit, origin "
+           "or max_connections",
            "holdfast.yaml:9:13: expected one filter name as the only key of filters[1] (e.g. - "
            "jwt: {...}), got 2 keys",
+           "holdfast.yaml:11:22: invalid origin 'app.example' for 'filters[2].origin.allow[0]'; "
+           "expected scheme://host[:port] or scheme://*.domain (e.g. https://app.example)",
+           "holdfast.yaml:11:36: unknown key 'colour' in filters[2].origin; expected allow or "
+           "allow_missing",
+           "holdfast.yaml:12:32: expected at least one of per_listener, per_ip or per_user in "
+           "'filters[3].max_connections'",
        });
 }
 
