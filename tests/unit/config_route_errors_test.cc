@@ -92,11 +92,11 @@ listeners:
            "or max_connections",
            "holdfast.yaml:9:13: expected one filter name as the only key of filters[1] (e.g. - "
            "jwt: {...}), got 2 keys",
-           "holdfast.yaml:11:22: invalid origin 'app.example' for 'filters[2].origin.allow[0]'; "
-           "expected scheme://host[:port] or scheme://*.domain (e.g. https://app.example)",
-           "holdfast.yaml:11:36: unknown key 'colour' in filters[2].origin; expected allow or "
-           "allow_missing",
-           "holdfast.yaml:12:32: expected at least one of per_listener, per_ip or per_user in "
+           "holdfast.yaml:11:31: invalid origin 'app.example' for 'allow[0]'; expected "
+           "scheme://host[:port] or scheme://*.domain (e.g. https://app.example)",
+           "holdfast.yaml:11:45: unknown key 'colour' in filters[2].origin; expected one of: "
+           "allow, allow_missing",
+           "holdfast.yaml:12:30: expected at least one of per_listener, per_ip or per_user in "
            "'filters[3].max_connections'",
        });
 }
