@@ -80,5 +80,6 @@ int main(int argc, char** argv) {
                                    {"config", config_path},
                                    {"instance", result.config->instance}});
   holdfast::Server server(result.config);
+  if (!level_override.empty()) server.keep_log_level();
   return server.run();
 }

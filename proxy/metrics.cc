@@ -129,8 +129,8 @@ double process_rss_bytes() {
 std::string render_metrics(const Runtime& rt, const std::vector<const Stats*>& stats,
                            const ProcessState& state) {
   Writer w(stats);
-  const size_t routes = rt.routes.size();
-  auto route_label = [&](size_t r) { return label("route", rt.routes[r]->name); };
+  const size_t routes = rt.route_names.size();
+  auto route_label = [&](size_t r) { return label("route", rt.route_names.name(r)); };
 
   w.family("holdfast_build_info", "gauge", "Build information.");
   w.sample("holdfast_build_info", label("version", HOLDFAST_VERSION), 1);
@@ -197,6 +197,13 @@ std::string render_metrics(const Runtime& rt, const std::vector<const Stats*>& s
     w.sample("holdfast_bus_errors_total",
              label("bus", kBusErrors[k][0]) + "," + label("kind", kBusErrors[k][1]),
              w.sum([&](const Stats& s) { return s.bus_errors[k].get(); }));
+  }
+
+  w.family("holdfast_config_reloads_total", "counter", "Config reloads by result.");
+  constexpr const char* kReloads[] = {"success", "failure", "restart_required"};
+  for (size_t k = 0; k < static_cast<size_t>(ReloadResult::Count); ++k) {
+    w.sample("holdfast_config_reloads_total", label("result", kReloads[k]),
+             w.sum([&](const Stats& s) { return s.config_reloads[k].get(); }));
   }
 
   w.family("holdfast_filter_decisions_total", "counter",

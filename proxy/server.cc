@@ -24,13 +24,16 @@ namespace {
 
 constexpr uint64_t kCheckMs = 100;
 
-std::vector<std::string> reply_topics(const Runtime& rt) {
+std::vector<std::string> reply_topics(const config::Config& cfg) {
   std::vector<std::string> topics;
-  for (const auto& r : rt.routes) {
-    const auto& t = r->replies.kafka_topic;
-    if (!t.empty() && std::find(topics.begin(), topics.end(), t) == topics.end())
-      topics.push_back(t);
+  for (const auto& l : cfg.listeners) {
+    for (const auto& r : l.routes) {
+      const auto& t = r->replies.kafka_topic;
+      if (!t.empty() && std::find(topics.begin(), topics.end(), t) == topics.end())
+        topics.push_back(t);
+    }
   }
+  std::sort(topics.begin(), topics.end());
   return topics;
 }
 
@@ -46,10 +49,6 @@ Server::Server(std::shared_ptr<const config::Config> config) : stats_(0) {
     ListenerRuntime lr;
     lr.config = &l;
     lr.port = l.port;
-    for (const auto& r : l.routes) {
-      lr.routes.push_back(runtime_.routes.size());
-      runtime_.routes.push_back(r);
-    }
     runtime_.listeners.push_back(std::move(lr));
   }
 }
@@ -88,7 +87,7 @@ bool Server::start_buses() {
         return false;
       }
       runtime_.kafka_brokers = embedded_->bootstrap();
-      for (const auto& r : runtime_.routes) {
+      for (const auto& r : runtime_.table->routes) {
         if (r->upstream.kind == config::Upstream::Kind::Kafka &&
             r->upstream.kafka.topic.is_literal()) {
           embedded_->create_topic(r->upstream.kafka.topic.source(), 3);
@@ -106,7 +105,7 @@ bool Server::start_buses() {
                                           cfg.redis ? cfg.redis->prefix : std::string("holdfast:"));
   if (cfg.kafka) {
     kafka_replies_ = std::make_unique<KafkaReplies>(
-        &loop_, runtime_.kafka_brokers, *cfg.kafka, cfg.instance, reply_topics(runtime_), stats_,
+        &loop_, runtime_.kafka_brokers, *cfg.kafka, cfg.instance, reply_topics(cfg), stats_,
         [this](const rd_kafka_message_t& m) { router_->on_kafka_record(m); });
     std::string error;
     if (!kafka_replies_->start(error)) {
@@ -125,27 +124,46 @@ bool Server::start_buses() {
   return true;
 }
 
-bool Server::make_filters() {
-  filters::ProcessEnv env{&loop_, runtime_.config.get(), runtime_.workers};
-  for (const auto& route : runtime_.routes) {
-    auto& made = runtime_.filters.emplace_back();
-    for (const auto& spec : route->filters) {
-      const filters::FilterType* type = filters::find_type(spec.name);
-      auto factory = type != nullptr ? type->make(spec.settings, env) : nullptr;
-      if (!factory) {
-        log::error("filter not created", {{"route", route->name}, {"filter", spec.name}});
-        return false;
+std::shared_ptr<const RouteTable> Server::make_table(std::shared_ptr<const config::Config> cfg) {
+  auto table = std::make_shared<RouteTable>();
+  table->config = cfg;
+  filters::ProcessEnv env{&loop_, cfg.get(), runtime_.workers};
+  for (const auto& l : cfg->listeners) {
+    auto& order = table->by_listener.emplace_back();
+    for (const auto& route : l.routes) {
+      order.push_back(table->routes.size());
+      table->routes.push_back(route);
+      const size_t slot = runtime_.route_names.slot(route->name);
+      if (slot == kMaxRouteNames) {
+        log::error("too many route names over this process's life; restart to reset",
+                   {{"route", route->name}, {"max", static_cast<uint64_t>(kMaxRouteNames)}});
+        return nullptr;
       }
-      made.push_back(std::move(factory));
+      table->slots.push_back(slot);
+      auto& made = table->filters.emplace_back();
+      for (const auto& spec : route->filters) {
+        const filters::FilterType* type = filters::find_type(spec.name);
+        auto factory = type != nullptr ? type->make(spec.settings, env) : nullptr;
+        if (!factory) {
+          log::error("filter not created", {{"route", route->name}, {"filter", spec.name}});
+          for (auto& f : table->filters)
+            for (auto& made_factory : f)
+              made_factory->stop();
+          return nullptr;
+        }
+        made.push_back(std::move(factory));
+      }
     }
   }
-  return true;
+  return table;
 }
 
 bool Server::setup() {
+  runtime_.table = make_table(runtime_.config);
+  if (!runtime_.table) return false;
+  tables_.push_back(runtime_.table);
   if (!bind_listeners()) return false;
   if (!start_buses()) return false;
-  if (!make_filters()) return false;
   for (unsigned i = 0; i < runtime_.workers; ++i) {
     workers_.push_back(std::make_unique<Worker>(i, runtime_));
     if (!workers_.back()->init()) return false;
@@ -214,6 +232,11 @@ int Server::run() {
   };
   uv_signal_start(&sigterm_, on_sig, SIGTERM);
   uv_signal_start(&sigint_, on_sig, SIGINT);
+  uv_signal_init(&loop_, &sighup_);
+  sighup_.data = this;
+  uv_signal_start(
+      &sighup_, [](uv_signal_t* h, int) { static_cast<Server*>(h->data)->reload("SIGHUP"); },
+      SIGHUP);
   std::signal(SIGPIPE, SIG_IGN);
   // Threads started during setup inherit a mask that blocks the signals we handle, so those
   // are always delivered to this thread, whose loop owns the handlers.
@@ -277,10 +300,12 @@ void Server::shutdown_main_loop() {
   if (kafka_replies_) kafka_replies_->stop();
   if (redis_sub_) redis_sub_->stop();
   if (admin_) admin_->close();
-  for (auto& route : runtime_.filters) {
-    for (auto& factory : route)
-      factory->stop();
+  for (const auto& table : tables_) {
+    for (const auto& route : table->filters)
+      for (const auto& factory : route)
+        factory->stop();
   }
+  uv_close(reinterpret_cast<uv_handle_t*>(&sighup_), nullptr);
   uv_timer_stop(&check_timer_);
   uv_close(reinterpret_cast<uv_handle_t*>(&check_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sigterm_), nullptr);

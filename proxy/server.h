@@ -28,12 +28,17 @@ class Server {
 
   // Runs until SIGTERM or SIGINT has drained everything. Returns the process exit code.
   int run();
+  // The log level came from the command line, so a reload leaves it alone.
+  void keep_log_level() { log_level_forced_ = true; }
 
  private:
   bool setup();
   bool bind_listeners();
   bool start_buses();
-  bool make_filters();
+  // The routes of `cfg` with their filter factories; null (logged) on failure.
+  std::shared_ptr<const RouteTable> make_table(std::shared_ptr<const config::Config> cfg);
+  // Loads the config file again and hands its routes to the workers, or says why not.
+  void reload(std::string_view trigger);
   bool ready() const;
   void on_signal(int signum);
   void check();  // periodic: readiness, drain progress
@@ -41,9 +46,12 @@ class Server {
 
   Runtime runtime_;
   uv_loop_t loop_{};
-  uv_signal_t sigterm_{}, sigint_{};
+  uv_signal_t sigterm_{}, sigint_{}, sighup_{};
   uv_timer_t check_timer_{};
   Stats stats_;  // the main loop's own counters
+  // Every route table made, the newest last. Older ones stay alive (and their filters' background
+  // work running) while connections made under them may still be open; stopped at shutdown.
+  std::vector<std::shared_ptr<const RouteTable>> tables_;
   std::unique_ptr<EmbeddedKafka> embedded_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<ReplyRouter> router_;
@@ -53,6 +61,7 @@ class Server {
   bool announced_ready_ = false;
   bool draining_ = false;
   bool stopped_ = false;
+  bool log_level_forced_ = false;
 };
 
 }  // namespace holdfast

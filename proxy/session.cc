@@ -76,7 +76,7 @@ struct Session::HeldRequest {
 Session::Session(Worker& worker, Init init)
     : worker_(worker),
       wsi_(init.wsi),
-      route_index_(init.route_index),
+      stats_slot_(init.stats_slot),
       route_(std::move(init.route)),
       chain_(std::move(init.chain)),
       params_(std::move(init.params)),
@@ -98,7 +98,7 @@ Session::Session(Worker& worker, Init init)
 Session::~Session() = default;
 
 RouteStats& Session::stats() {
-  return worker_.stats().route[route_index_];
+  return worker_.stats().route[stats_slot_];
 }
 
 bool Session::start_filters(const filters::Request& req, filters::Rejection& rejection) {

@@ -35,7 +35,7 @@ class Session {
  public:
   struct Init {
     lws* wsi = nullptr;
-    size_t route_index = 0;
+    size_t stats_slot = 0;  // the route's slot in Stats::route
     std::shared_ptr<const config::RouteConfig> route;
     std::shared_ptr<FilterChain> chain;  // never null; may be empty
     std::vector<std::string> params;
@@ -89,7 +89,7 @@ class Session {
   bool established() const { return established_; }
   bool open() const { return open_; }  // established and admitted: indexed, events produced
   size_t inflight() const { return inflight_; }
-  size_t route_index() const { return route_index_; }
+  size_t stats_slot() const { return stats_slot_; }
   uint64_t handle() const { return handle_; }
   void set_handle(uint64_t h) { handle_ = h; }
   lws* wsi() const { return wsi_; }
@@ -114,7 +114,7 @@ class Session {
 
   Worker& worker_;
   lws* wsi_;
-  size_t route_index_;
+  size_t stats_slot_;
   std::shared_ptr<const config::RouteConfig> route_;
   std::shared_ptr<FilterChain> chain_;
   std::vector<std::string> params_;

@@ -68,6 +68,8 @@ inline constexpr std::array<int, 11> kCloseCodes = {1000, 1001, 1006, 1007, 1008
                                                     1011, 1013, 4000, 4001, 0};
 size_t close_code_index(int code);  // index into kCloseCodes; the last slot is "other"
 
+enum class ReloadResult { Success, Failure, RestartRequired, Count };
+
 enum class ConnResult { Accepted, RejectedAuth, RejectedRate, RejectedOrigin, NoRoute, Count };
 enum class Undeliverable { NoConnection, NoTarget, BadTarget, BadRecord, Count };
 enum class BusError {
@@ -115,6 +117,7 @@ struct Stats {
   LatencyHistogram kafka_publish{kLatencyBounds};  // produce to broker acknowledgement
   LatencyHistogram redis_publish{kLatencyBounds};  // command written to reply read
   Gauge loop_lag_micros;                           // the worst timer lateness of the last tick
+  std::array<Counter, static_cast<size_t>(ReloadResult::Count)> config_reloads;  // main loop
 };
 
 }  // namespace holdfast

@@ -37,7 +37,7 @@ void erase_member(Map& map, const std::string& key, Session* s) {
 }  // namespace
 
 Worker::Worker(unsigned index, const Runtime& runtime)
-    : index_(index), runtime_(runtime), stats_(runtime.routes.size()), ids_(index) {
+    : index_(index), runtime_(runtime), stats_(kMaxRouteNames), ids_(index), table_(runtime.table) {
   slots_.push_back(nullptr);  // slot 0 is never used, so handle 0 means "untracked"
   generations_.push_back(0);
 }
@@ -184,14 +184,14 @@ Worker::Upgrade Worker::on_upgrade(lws* wsi, size_t listener) {
   Session::Init init;
   init.wsi = wsi;
   std::string path = ws::request_path(wsi);
-  int route = runtime_.match(listener, path, init.params);
+  int route = table_->match(listener, path, init.params);
   if (route < 0) {
     stats_.no_route.inc();
     return {};
   }
-  init.route_index = static_cast<size_t>(route);
-  init.route = runtime_.routes[init.route_index];
-  init.chain = chains_[init.route_index];
+  init.stats_slot = table_->slots[static_cast<size_t>(route)];
+  init.route = table_->routes[static_cast<size_t>(route)];
+  init.chain = chains_[static_cast<size_t>(route)];
   init.peer = ws::peer_address(wsi);
   init.traceparent = ws::header(wsi, "traceparent:");
   ws::RequestText text;
@@ -227,24 +227,37 @@ Worker::Upgrade Worker::on_upgrade(lws* wsi, size_t listener) {
 }
 
 bool Worker::make_chains() {
-  for (size_t r = 0; r < runtime_.routes.size(); ++r) {
+  std::vector<std::shared_ptr<FilterChain>> chains;
+  for (size_t r = 0; r < table_->routes.size(); ++r) {
     std::vector<FilterChain::Entry> entries;
-    const auto& specs = runtime_.routes[r]->filters;
+    const auto& specs = table_->routes[r]->filters;
     for (size_t i = 0; i < specs.size(); ++i) {
       const filters::FilterType* type = filters::find_type(specs[i].name);
       const size_t type_index = filters::type_index(*type);
-      auto filter = runtime_.filters[r][i]->for_worker(filters::WorkerEnv{this, type_index});
+      auto filter = table_->filters[r][i]->for_worker(filters::WorkerEnv{this, type_index});
       if (!filter) {
         log::error(
             "filter not created",
-            {{"route", runtime_.routes[r]->name}, {"filter", specs[i].name}, {"worker", index_}});
+            {{"route", table_->routes[r]->name}, {"filter", specs[i].name}, {"worker", index_}});
         return false;
       }
       entries.push_back({std::move(filter), type_index});
     }
-    chains_.push_back(std::make_shared<FilterChain>(std::move(entries)));
+    chains.push_back(std::make_shared<FilterChain>(std::move(entries)));
   }
+  chains_ = std::move(chains);
   return true;
+}
+
+void Worker::apply(std::shared_ptr<const RouteTable> table) {
+  auto previous = table_;
+  table_ = std::move(table);
+  if (!make_chains()) {
+    // The new filters could not be made here: keep serving the routes this worker has.
+    table_ = std::move(previous);
+    return;
+  }
+  log::debug("routes replaced", {{"worker", index_}});
 }
 
 void Worker::resume(const filters::Pending& pending, const filters::Rejection* rejection) {
@@ -254,7 +267,7 @@ void Worker::resume(const filters::Pending& pending, const filters::Rejection* r
 void Worker::on_open(Session& s) {
   by_id_.emplace(s.id(), &s);
   if (!s.user().empty()) by_user_[s.user()].push_back(&s);
-  auto& rs = stats_.route[s.route_index()];
+  auto& rs = stats_.route[s.stats_slot()];
   rs.active.add(1);
   rs.connections[static_cast<size_t>(ConnResult::Accepted)].inc();
   connections_.fetch_add(1, std::memory_order_relaxed);
@@ -268,7 +281,7 @@ void Worker::on_closed(Session& s) {
     erase_member(by_channel_, ch, &s);
     if (by_channel_.find(ch) == by_channel_.end()) stats_.channels.add(-1);
   }
-  auto& rs = stats_.route[s.route_index()];
+  auto& rs = stats_.route[s.stats_slot()];
   rs.active.add(-1);
   connections_.fetch_sub(1, std::memory_order_relaxed);
 }
@@ -350,6 +363,10 @@ void Worker::on_inbox(uv_async_t* async) {
   auto* w = static_cast<Worker*>(async->data);
   while (MpscNode* n = w->inbox_.pop()) {
     std::unique_ptr<Delivery> d(static_cast<Delivery*>(n));
+    if (d->kind == Delivery::Kind::Reload) {
+      w->apply(std::move(d->table));
+      continue;
+    }
     w->handle(*d);
   }
   if (w->drain_requested_.load(std::memory_order_acquire) && !w->draining_) w->drain_step();
@@ -420,6 +437,8 @@ void Worker::deliver_to(Session& s, Delivery& d) {
     case Delivery::Kind::Unsubscribe:
       leave_channel(s, d.channel);
       return;
+    case Delivery::Kind::Reload:
+      return;  // taken in on_inbox, never addressed to a connection
   }
 }
 
@@ -447,7 +466,7 @@ void Worker::tick() {
 // every client with 1001; flush the producers; let the loop end.
 void Worker::drain_step() {
   const auto now = Clock::now();
-  const auto grace = runtime_.config->drain_timeout;
+  const auto grace = table_->config->drain_timeout;
   if (!draining_) {
     draining_ = true;
     drain_deadline_ = now + grace / 2;

@@ -102,6 +102,7 @@ class Worker final : public BusAckSink, public filters::Host {
   Session* by_handle(uint64_t handle);
   uint64_t add_slot(Session* s);
   bool make_chains();
+  void apply(std::shared_ptr<const RouteTable> table);
 
   const unsigned index_;
   const Runtime& runtime_;
@@ -118,7 +119,8 @@ class Worker final : public BusAckSink, public filters::Host {
   std::vector<lws_vhost*> vhosts_;  // by listener
   std::unique_ptr<KafkaProducer> kafka_;
   std::unique_ptr<RedisPublisher> redis_;
-  std::vector<std::shared_ptr<FilterChain>> chains_;  // by route
+  std::shared_ptr<const RouteTable> table_;           // routes for new connections
+  std::vector<std::shared_ptr<FilterChain>> chains_;  // by route of table_
   MpscQueue inbox_;
   std::thread thread_;
 

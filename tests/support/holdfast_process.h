@@ -71,6 +71,8 @@ class HoldfastProcess {
 
   int port(size_t listener = 0) const { return ports_.at(listener); }
   int admin_port() const { return admin_port_; }
+  // The config file it was started with; tests rewrite it to try reloads.
+  const std::string& config_path() const { return config_.path(); }
   pid_t pid() const { return pid_; }
 
   // The first line, counting from the start of the process, that satisfies `pred`; nullopt when
