@@ -141,6 +141,9 @@ struct Config {
   std::string instance = "local";
   int workers = 0;  // 0: one per core
   std::string log_level = "info";
+  std::string log_bus_file;  // librdkafka and hiredis lines go here when set; else to stderr
+  // Without a traceparent on the upgrade, a new trace per connection, or per message.
+  bool trace_per_message = false;
   Duration drain_timeout{std::chrono::seconds(10)};
   AdminConfig admin;
   std::optional<KafkaBus> kafka;

@@ -149,8 +149,9 @@ void read_document(Diagnostics& diag, const YAML::Node& root, Draft& draft) {
     diag.error(start, "expected a map at the top level, got " + describe(root));
     return;
   }
-  MapReader map(diag, doc, "",
-                {"instance", "workers", "log", "drain_timeout", "admin", "buses", "listeners"});
+  MapReader map(
+      diag, doc, "",
+      {"instance", "workers", "log", "tracing", "drain_timeout", "admin", "buses", "listeners"});
   if (const Field* f = map.find("instance")) {
     if (auto instance = read_string(diag, *f)) {
       if (valid_instance(*instance)) {
@@ -165,10 +166,20 @@ void read_document(Diagnostics& diag, const YAML::Node& root, Draft& draft) {
     if (auto workers = read_int(diag, *f, 0, 64)) config.workers = static_cast<int>(*workers);
   }
   if (const Field* f = map.find("log"); f && expect_map(diag, *f)) {
-    MapReader log(diag, *f, "log", {"level"});
+    MapReader log(diag, *f, "log", {"level", "bus_file"});
     if (const Field* level = log.find("level")) {
       auto value = read_choice(diag, *level, {"debug", "info", "warn", "error"}, "log level");
       if (value) config.log_level = std::move(*value);
+    }
+    if (const Field* file = log.find("bus_file")) {
+      if (auto value = read_nonempty(diag, *file)) config.log_bus_file = std::move(*value);
+    }
+  }
+  if (const Field* f = map.find("tracing"); f && expect_map(diag, *f)) {
+    MapReader tracing(diag, *f, "tracing", {"new_trace"});
+    if (const Field* per = tracing.find("new_trace")) {
+      auto value = read_choice(diag, *per, {"per_connection", "per_message"}, "trace mode");
+      if (value) config.trace_per_message = *value == "per_message";
     }
   }
   if (const Field* f = map.find("drain_timeout")) {

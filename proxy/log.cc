@@ -48,7 +48,19 @@ bool enabled(Level level) {
   return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed);
 }
 
+namespace {
+int g_bus_fd = STDERR_FILENO;
+}  // namespace
+
+void set_bus_fd(int fd) {
+  g_bus_fd = fd;
+}
+
 void write(Level level, std::string_view msg, std::initializer_list<Field> fields) {
+  int fd = STDERR_FILENO;
+  for (const Field& f : fields) {
+    if (f.key == "component" && (f.str == "kafka" || f.str == "redis")) fd = g_bus_fd;
+  }
   thread_local std::string line;
   line.clear();
   line += "{\"ts\":\"";
@@ -75,7 +87,7 @@ void write(Level level, std::string_view msg, std::initializer_list<Field> field
   const char* p = line.data();
   size_t left = line.size();
   while (left > 0) {
-    ssize_t n = ::write(STDERR_FILENO, p, left);
+    ssize_t n = ::write(fd, p, left);
     if (n <= 0) break;
     p += n;
     left -= static_cast<size_t>(n);

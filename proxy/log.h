@@ -33,6 +33,10 @@ struct Field {
   bool is_dbl = false;
 };
 
+// Lines whose `component` is kafka or redis (the bus clients' own logs) go to `fd` instead of
+// stderr. Called once at startup, before other threads log.
+void set_bus_fd(int fd);
+
 void write(Level level, std::string_view msg, std::initializer_list<Field> fields = {});
 
 inline void debug(std::string_view msg, std::initializer_list<Field> f = {}) {

@@ -1,4 +1,7 @@
 // holdfast: a WebSocket edge proxy to Kafka and Redis.
+#include <fcntl.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -76,6 +79,16 @@ int main(int argc, char** argv) {
     return 2;
   }
   holdfast::log::set_level(level);
+  if (!result.config->log_bus_file.empty()) {
+    const int fd = ::open(result.config->log_bus_file.c_str(),
+                          O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      std::fprintf(stderr, "holdfast: cannot open log.bus_file '%s': %s\n",
+                   result.config->log_bus_file.c_str(), std::strerror(errno));
+      return 1;
+    }
+    holdfast::log::set_bus_fd(fd);
+  }
   holdfast::log::info("starting", {{"version", HOLDFAST_VERSION},
                                    {"config", config_path},
                                    {"instance", result.config->instance}});

@@ -84,9 +84,9 @@ Session::Session(Worker& worker, Init init)
       id_(worker.ids().next()) {
   conn_.client_ip = std::move(init.client_ip);
   conn_.route = route_->name;
-  if (init.traceparent.empty() || !util::parse_traceparent(init.traceparent, trace_)) {
-    trace_ = util::new_trace();
-  }
+  trace_from_client_ =
+      !init.traceparent.empty() && util::parse_traceparent(init.traceparent, trace_);
+  if (!trace_from_client_) trace_ = util::new_trace();
   static constexpr char kHex[] = "0123456789abcdef";
   for (uint8_t b : trace_.trace_id) {
     trace_id_ += kHex[b >> 4];
@@ -330,6 +330,7 @@ bool Session::retry_stalled() {
   switch (worker_.publish(upstream_, ev, handle_)) {
     case BusStatus::Accepted:
       if (inflight_ == 0) bus_waiting_since_ = Clock::now();
+      if (awaiting_reply_since_ == Clock::time_point{}) awaiting_reply_since_ = Clock::now();
       inflight_ += size;
       worker_.stats().inflight_bytes.add(static_cast<int64_t>(size));
       rx_.clear();
@@ -404,6 +405,7 @@ void Session::send(const FrameRef& frame) {
     worker_.stats().slow_consumer_closes.inc();
     log::info("slow consumer", {{"conn_id", id_},
                                 {"route", route_->name},
+                                {"trace_id", trace_id_},
                                 {"queued_bytes", static_cast<uint64_t>(out_.bytes())}});
     out_.clear();
     close(1008, "slow consumer");
@@ -411,6 +413,14 @@ void Session::send(const FrameRef& frame) {
   }
   out_.push(frame);
   lws_callback_on_writable(wsi_);
+}
+
+void Session::on_reply(Clock::time_point now) {
+  if (awaiting_reply_since_ == Clock::time_point{}) return;
+  const auto us =
+      std::chrono::duration_cast<std::chrono::microseconds>(now - awaiting_reply_since_).count();
+  stats().roundtrip.observe(static_cast<double>(us) / 1e6);
+  awaiting_reply_since_ = {};
 }
 
 void Session::close(int code, std::string_view reason) {
@@ -478,7 +488,8 @@ void Session::on_peer_close(const void* in, size_t len) {
 void Session::tick(Clock::time_point now) {
   if (closing_) return;
   if (held_request_ && now - held_since_ > kHeldLimit) {
-    log::warn("filter did not decide in time", {{"conn_id", id_}, {"route", route_->name}});
+    log::warn("filter did not decide in time",
+              {{"conn_id", id_}, {"route", route_->name}, {"trace_id", trace_id_}});
     held_request_.reset();
     close(1011, "admission timed out");
     return;
@@ -496,6 +507,7 @@ void Session::tick(Clock::time_point now) {
     worker_.stats().bus_timeout_closes.inc();
     log::warn("bus unavailable, closing", {{"conn_id", id_},
                                            {"route", route_->name},
+                                           {"trace_id", trace_id_},
                                            {"inflight_bytes", static_cast<uint64_t>(inflight_)}});
     close(1013, "bus unavailable");
     return;
@@ -504,7 +516,8 @@ void Session::tick(Clock::time_point now) {
   if (ka.ping_interval.count() > 0) {
     const auto quiet = now - last_rx_;
     if (quiet > ka.ping_interval + ka.pong_timeout) {
-      log::info("peer unresponsive", {{"conn_id", id_}, {"route", route_->name}});
+      log::info("peer unresponsive",
+                {{"conn_id", id_}, {"route", route_->name}, {"trace_id", trace_id_}});
       close_code_ = 1006;
       close_reason_ = "keepalive timeout";
       closing_ = true;
@@ -564,7 +577,12 @@ contract::Event Session::make_event(std::string_view type) {
   s.trace.clear();
   uint8_t span[8];
   util::random_span_id(span);
-  util::append_traceparent(s.trace, trace_, span);
+  if (type == contract::kTypeMessage && !trace_from_client_ &&
+      worker_.runtime().config->trace_per_message) {
+    util::append_traceparent(s.trace, util::new_trace(), span);  // a trace of its own
+  } else {
+    util::append_traceparent(s.trace, trace_, span);
+  }
   contract::Event ev;
   ev.type = type;
   ev.id = s.id;
@@ -586,7 +604,8 @@ void Session::produce_event(std::string_view type) {
     ev.close_reason = close_reason_;
   }
   if (worker_.publish(events_, ev, 0) != BusStatus::Accepted) {
-    log::warn("event not produced", {{"conn_id", id_}, {"route", route_->name}, {"type", type}});
+    log::warn("event not produced",
+              {{"conn_id", id_}, {"route", route_->name}, {"trace_id", trace_id_}, {"type", type}});
   }
 }
 

@@ -75,6 +75,9 @@ class Session {
 
   // Outbound.
   void send(const FrameRef& frame);
+  // A reply addressed to this connection arrived: closes the round trip of the oldest message
+  // still waiting for one.
+  void on_reply(Clock::time_point now);
   void close(int code, std::string_view reason);
 
   // Once a second: keepalive, idle and bus timeouts.
@@ -142,7 +145,8 @@ class Session {
   std::vector<std::pair<std::string, std::string>> metadata_;
   std::vector<std::string> channels_;
   util::TraceContext trace_{};
-  std::string trace_id_;  // hex, for logs
+  bool trace_from_client_ = false;  // the upgrade carried a traceparent
+  std::string trace_id_;            // hex, for logs
   uint64_t handle_ = 0;
   uint64_t seq_ = 0;
 
@@ -155,6 +159,7 @@ class Session {
   bool paused_ = false;
   bool draining_ = false;
   Clock::time_point bus_waiting_since_{};
+  Clock::time_point awaiting_reply_since_{};  // a message went to the bus and no reply came yet
 
   // Outbound.
   OutboundQueue out_;

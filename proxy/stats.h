@@ -87,6 +87,7 @@ struct RouteStats {
   std::array<Counter, kCloseCodes.size()> disconnects;
   Counter messages_in, messages_out, bytes_in, bytes_out;
   DurationHistogram duration{kDurationBounds};
+  LatencyHistogram roundtrip{kLatencyBounds};  // a message in to the next reply to its connection
 };
 
 // Where each filter type's decision counters start in Stats::filter_decisions (the decisions

@@ -382,6 +382,7 @@ void Worker::handle(Delivery& d) {
         log::debug("reply for a connection that is gone", {{"conn_id", d.name}});
         return;
       }
+      if (d.kind == Delivery::Kind::Frame) it->second->on_reply(Clock::now());
       deliver_to(*it->second, d);
       return;
     }
