@@ -1,0 +1,6 @@
+// The echo scenario check (echo.js) with 5000 virtual users.
+//   k6 run -e WS_PORT=18720 bench/k6/vus-5000.js
+import { scenario } from './echo.js';
+
+export { default } from './echo.js';
+export const options = scenario(5000);
