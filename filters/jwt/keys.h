@@ -12,10 +12,18 @@
 namespace holdfast::filters::jwt {
 
 enum class Alg {
-  HS256, HS384, HS512,
-  RS256, RS384, RS512,
-  PS256, PS384, PS512,
-  ES256, ES384, ES512,
+  HS256,
+  HS384,
+  HS512,
+  RS256,
+  RS384,
+  RS512,
+  PS256,
+  PS384,
+  PS512,
+  ES256,
+  ES384,
+  ES512,
   EdDSA,
 };
 
@@ -28,6 +36,9 @@ struct PkeyDeleter {
   void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
 };
 using Pkey = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
+
+// RSA keys with a shorter modulus never fit (RFC 7518 section 3.3).
+inline constexpr int kMinRsaBits = 2048;
 
 struct Key {
   enum class Type { Rsa, Ec, Okp, Oct };

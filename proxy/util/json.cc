@@ -352,6 +352,55 @@ bool JsonObjectReader::next(JsonMember& m) {
   return true;
 }
 
+bool JsonArrayReader::fail() {
+  state_ = State::Error;
+  return false;
+}
+
+bool JsonArrayReader::finish() {
+  skip_space(text_, pos_);
+  if (pos_ != text_.size()) return fail();
+  state_ = State::Done;
+  return false;
+}
+
+bool JsonArrayReader::next(JsonElement& e) {
+  const std::string_view t = text_;
+  size_t& i = pos_;
+  switch (state_) {
+    case State::Done:
+    case State::Error:
+      return false;
+    case State::Start:
+      skip_space(t, i);
+      if (i >= t.size() || t[i] != '[') return fail();
+      ++i;
+      skip_space(t, i);
+      if (i < t.size() && t[i] == ']') {
+        ++i;
+        return finish();
+      }
+      state_ = State::Elements;
+      break;
+    case State::Elements:
+      skip_space(t, i);
+      if (i >= t.size()) return fail();
+      if (t[i] == ']') {
+        ++i;
+        return finish();
+      }
+      if (t[i] != ',') return fail();
+      ++i;
+      skip_space(t, i);
+      break;
+  }
+  const size_t start = i;
+  std::string_view contents;
+  if (!scan_value(t, i, 1, e.type, contents)) return fail();
+  e.value = e.type == JsonType::String ? contents : t.substr(start, i - start);
+  return true;
+}
+
 bool append_json_unescaped(std::string& out, std::string_view raw) {
   size_t i = 0;
   while (i < raw.size()) {

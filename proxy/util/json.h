@@ -1,6 +1,6 @@
 // Just enough JSON for the data path: writing strings, checking that a payload is JSON, and
-// reading one flat object (the Redis control messages). Nothing here allocates except by
-// appending to a caller's string.
+// reading one flat object or array (the Redis control messages, JSON Web Tokens and key sets).
+// Nothing here allocates except by appending to a caller's string.
 #pragma once
 
 #include <cstdint>
@@ -48,6 +48,39 @@ class JsonObjectReader {
 
  private:
   enum class State { Start, Members, Done, Error };
+  bool fail();
+  bool finish();
+
+  std::string_view text_;
+  size_t pos_ = 0;
+  State state_ = State::Start;
+};
+
+// One element of an array. The view points into the text being read.
+struct JsonElement {
+  JsonType type = JsonType::Null;
+  std::string_view value;  // strings: the raw text between the quotes; others: the whole token
+};
+
+// Reads the elements of one top-level array, in order, the way JsonObjectReader reads members:
+// nested objects and arrays are checked and handed over whole, as raw text. An object member
+// that holds an array is read by giving its JsonMember::value to a new reader.
+//
+//   JsonArrayReader reader(text);
+//   JsonElement e;
+//   while (reader.next(e)) { ... }
+//   if (!reader.ok()) { /* malformed */ }
+class JsonArrayReader {
+ public:
+  explicit JsonArrayReader(std::string_view text) : text_(text) {}
+
+  // Fills `e` and returns true, or returns false at the end of the array or on malformed input
+  // (then ok() is false). Trailing text after the array is malformed input.
+  bool next(JsonElement& e);
+  bool ok() const { return state_ != State::Error; }
+
+ private:
+  enum class State { Start, Elements, Done, Error };
   bool fail();
   bool finish();
 

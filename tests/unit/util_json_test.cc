@@ -13,6 +13,8 @@ using holdfast::util::append_json_string;
 using holdfast::util::append_json_unescaped;
 using holdfast::util::json_string_equals;
 using holdfast::util::json_to_int;
+using holdfast::util::JsonArrayReader;
+using holdfast::util::JsonElement;
 using holdfast::util::JsonMember;
 using holdfast::util::JsonObjectReader;
 using holdfast::util::JsonType;
@@ -292,4 +294,98 @@ TEST_CASE("json: integers") {
   CHECK_FALSE(json_to_int("", v));
   CHECK_FALSE(json_to_int("+1", v));
   CHECK_FALSE(json_to_int("12x", v));
+}
+
+namespace {
+
+std::vector<std::pair<JsonType, std::string>> elements(std::string_view text, bool& ok) {
+  JsonArrayReader reader(text);
+  JsonElement e;
+  std::vector<std::pair<JsonType, std::string>> got;
+  while (reader.next(e))
+    got.emplace_back(e.type, std::string(e.value));
+  ok = reader.ok();
+  return got;
+}
+
+}  // namespace
+
+TEST_CASE("json: the array reader walks the elements of an array", "[json]") {
+  bool ok = false;
+  const auto got =
+      elements(R"( [ "a\"b" , -12.5, true,false ,null, {"x":[1]}, [1,{}], "", 0 ] )", ok);
+  CHECK(ok);
+  const std::vector<std::pair<JsonType, std::string>> want = {
+      {JsonType::String, R"(a\"b)"}, {JsonType::Number, "-12.5"},
+      {JsonType::True, "true"},      {JsonType::False, "false"},
+      {JsonType::Null, "null"},      {JsonType::Object, R"({"x":[1]})"},
+      {JsonType::Array, "[1,{}]"},   {JsonType::String, ""},
+      {JsonType::Number, "0"},
+  };
+  CHECK(got == want);
+}
+
+TEST_CASE("json: the array reader handles empty arrays and stays at the end", "[json]") {
+  for (const char* doc : {"[]", " [ ] ", "\n[\t]\r\n"}) {
+    INFO(doc);
+    bool ok = false;
+    CHECK(elements(doc, ok).empty());
+    CHECK(ok);
+  }
+  JsonArrayReader reader("[1]");
+  JsonElement e;
+  CHECK(reader.next(e));
+  CHECK_FALSE(reader.next(e));
+  CHECK_FALSE(reader.next(e));
+  CHECK(reader.ok());
+}
+
+TEST_CASE("json: the array reader reads an array held by an object member", "[json]") {
+  JsonObjectReader object(R"({"aud":["a","b"],"n":1})");
+  JsonMember m;
+  REQUIRE(object.next(m));
+  REQUIRE(m.type == JsonType::Array);
+  bool ok = false;
+  const auto got = elements(m.value, ok);
+  CHECK(ok);
+  CHECK(got == std::vector<std::pair<JsonType, std::string>>{{JsonType::String, "a"},
+                                                             {JsonType::String, "b"}});
+}
+
+TEST_CASE("json: the array reader reports malformed input", "[json]") {
+  for (const char* doc :
+       {"",     " ",    "{}",    "\"x\"",  "1",         "[",      "[1",    "[1,",
+        "[1,]", "[,1]", "[1 2]", "[1]]",   "[1] x",     "[1][2]", "[\"a]", "[tru]",
+        "[{]",  "[[1]", "]",     "[1,,2]", "[\"\\x\"]", "[01]"}) {
+    INFO(doc);
+    bool ok = true;
+    (void)elements(doc, ok);
+    CHECK_FALSE(ok);
+  }
+  // Elements before the fault are handed out; the fault shows at the end.
+  bool ok = true;
+  CHECK(elements("[1,2,}", ok).size() == 2);
+  CHECK_FALSE(ok);
+}
+
+TEST_CASE("json: the array reader limits nesting and survives random bytes", "[json]") {
+  const auto nested = [](int depth) { return std::string(depth, '[') + std::string(depth, ']'); };
+  bool ok = false;
+  CHECK(elements(nested(holdfast::util::kJsonMaxDepth), ok).size() == 1);
+  CHECK(ok);
+  (void)elements(nested(holdfast::util::kJsonMaxDepth + 1), ok);
+  CHECK_FALSE(ok);
+  (void)elements(std::string(100000, '['), ok);
+  CHECK_FALSE(ok);
+
+  std::mt19937 rng(13);
+  const std::string alphabet = "{}[]:,\"\\0123456789.eE+-truefalsnul \n\x80\xc3\xa9";
+  for (int round = 0; round < 20000; ++round) {
+    std::string s(rng() % 32, '\0');
+    for (char& c : s)
+      c = alphabet[rng() % alphabet.size()];
+    if (round % 2) s[0] = '[';
+    (void)elements(s, ok);
+    if (ok) CHECK(valid_json(s));
+  }
 }
