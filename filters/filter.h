@@ -164,4 +164,19 @@ class FilterFactory {
   virtual void stop() {}
 };
 
+// The factory of a filter that shares nothing across workers but its settings:
+// `F(std::shared_ptr<const S>, const WorkerEnv&)` is made for each worker.
+template <typename F, typename S>
+class SettingsFactory final : public FilterFactory {
+ public:
+  explicit SettingsFactory(std::shared_ptr<const config::FilterSettings> settings)
+      : settings_(std::static_pointer_cast<const S>(std::move(settings))) {}
+  std::unique_ptr<Filter> for_worker(const WorkerEnv& env) override {
+    return std::make_unique<F>(settings_, env);
+  }
+
+ private:
+  std::shared_ptr<const S> settings_;
+};
+
 }  // namespace holdfast::filters

@@ -108,17 +108,6 @@ class CapFilter final : public Filter {
   WorkerEnv env_;
 };
 
-class Factory final : public FilterFactory {
- public:
-  explicit Factory(std::shared_ptr<const Settings> settings) : settings_(std::move(settings)) {}
-  std::unique_ptr<Filter> for_worker(const WorkerEnv& env) override {
-    return std::make_unique<CapFilter>(settings_, env);
-  }
-
- private:
-  std::shared_ptr<const Settings> settings_;
-};
-
 }  // namespace
 
 std::shared_ptr<const config::FilterSettings> read(Diagnostics& diag, const Field& field) {
@@ -144,7 +133,7 @@ std::shared_ptr<const config::FilterSettings> read(Diagnostics& diag, const Fiel
 
 std::shared_ptr<FilterFactory> make(std::shared_ptr<const config::FilterSettings> settings,
                                     const ProcessEnv& /*env*/) {
-  return std::make_shared<Factory>(std::static_pointer_cast<const Settings>(std::move(settings)));
+  return std::make_shared<SettingsFactory<CapFilter, Settings>>(std::move(settings));
 }
 
 }  // namespace holdfast::filters::max_connections

@@ -55,17 +55,6 @@ class OriginFilter final : public Filter {
   WorkerEnv env_;
 };
 
-class Factory final : public FilterFactory {
- public:
-  explicit Factory(std::shared_ptr<const Settings> settings) : settings_(std::move(settings)) {}
-  std::unique_ptr<Filter> for_worker(const WorkerEnv& env) override {
-    return std::make_unique<OriginFilter>(settings_, env);
-  }
-
- private:
-  std::shared_ptr<const Settings> settings_;
-};
-
 }  // namespace
 
 bool allowed(const Settings& settings, std::string_view origin) {
@@ -115,7 +104,7 @@ std::shared_ptr<const config::FilterSettings> read(Diagnostics& diag, const Fiel
 
 std::shared_ptr<FilterFactory> make(std::shared_ptr<const config::FilterSettings> settings,
                                     const ProcessEnv& /*env*/) {
-  return std::make_shared<Factory>(std::static_pointer_cast<const Settings>(std::move(settings)));
+  return std::make_shared<SettingsFactory<OriginFilter, Settings>>(std::move(settings));
 }
 
 }  // namespace holdfast::filters::origin

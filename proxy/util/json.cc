@@ -298,6 +298,35 @@ bool valid_json(std::string_view s) {
   return i == s.size();
 }
 
+namespace {
+
+// Steps to the next item of an object or array: past the opening bracket (`first`) or the comma
+// before it. 1 when an item follows, 0 after the closing bracket, -1 on malformed input.
+int next_item(std::string_view t, size_t& i, bool first, char open, char close) {
+  skip_space(t, i);
+  if (first) {
+    if (i >= t.size() || t[i] != open) return -1;
+    ++i;
+    skip_space(t, i);
+    if (i < t.size() && t[i] == close) {
+      ++i;
+      return 0;
+    }
+    return 1;
+  }
+  if (i >= t.size()) return -1;
+  if (t[i] == close) {
+    ++i;
+    return 0;
+  }
+  if (t[i] != ',') return -1;
+  ++i;
+  skip_space(t, i);
+  return 1;
+}
+
+}  // namespace
+
 bool JsonObjectReader::fail() {
   state_ = State::Error;
   return false;
@@ -311,35 +340,13 @@ bool JsonObjectReader::finish() {
 }
 
 bool JsonObjectReader::next(JsonMember& m) {
+  if (state_ == State::Done || state_ == State::Error) return false;
+  const int step = next_item(text_, pos_, state_ == State::Start, '{', '}');
+  if (step < 0) return fail();
+  if (step == 0) return finish();
+  state_ = State::Members;
   const std::string_view t = text_;
   size_t& i = pos_;
-  switch (state_) {
-    case State::Done:
-    case State::Error:
-      return false;
-    case State::Start:
-      skip_space(t, i);
-      if (i >= t.size() || t[i] != '{') return fail();
-      ++i;
-      skip_space(t, i);
-      if (i < t.size() && t[i] == '}') {
-        ++i;
-        return finish();
-      }
-      state_ = State::Members;
-      break;
-    case State::Members:
-      skip_space(t, i);
-      if (i >= t.size()) return fail();
-      if (t[i] == '}') {
-        ++i;
-        return finish();
-      }
-      if (t[i] != ',') return fail();
-      ++i;
-      skip_space(t, i);
-      break;
-  }
   if (i >= t.size() || t[i] != '"' || !scan_string(t, i, m.key)) return fail();
   skip_space(t, i);
   if (i >= t.size() || t[i] != ':') return fail();
@@ -365,35 +372,13 @@ bool JsonArrayReader::finish() {
 }
 
 bool JsonArrayReader::next(JsonElement& e) {
+  if (state_ == State::Done || state_ == State::Error) return false;
+  const int step = next_item(text_, pos_, state_ == State::Start, '[', ']');
+  if (step < 0) return fail();
+  if (step == 0) return finish();
+  state_ = State::Elements;
   const std::string_view t = text_;
   size_t& i = pos_;
-  switch (state_) {
-    case State::Done:
-    case State::Error:
-      return false;
-    case State::Start:
-      skip_space(t, i);
-      if (i >= t.size() || t[i] != '[') return fail();
-      ++i;
-      skip_space(t, i);
-      if (i < t.size() && t[i] == ']') {
-        ++i;
-        return finish();
-      }
-      state_ = State::Elements;
-      break;
-    case State::Elements:
-      skip_space(t, i);
-      if (i >= t.size()) return fail();
-      if (t[i] == ']') {
-        ++i;
-        return finish();
-      }
-      if (t[i] != ',') return fail();
-      ++i;
-      skip_space(t, i);
-      break;
-  }
   const size_t start = i;
   std::string_view contents;
   if (!scan_value(t, i, 1, e.type, contents)) return fail();
