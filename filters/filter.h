@@ -148,6 +148,7 @@ struct ProcessEnv {
   uv_loop_t* main_loop = nullptr;
   const config::Config* config = nullptr;  // for the buses' settings
   unsigned workers = 1;
+  Stats* stats = nullptr;  // the main loop's counters, for work a factory does on that loop
 };
 
 // What a factory may use when it makes a worker's filter (on that worker's thread).

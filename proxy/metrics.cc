@@ -1,13 +1,16 @@
 #include "proxy/metrics.h"
 
+#include <prometheus/client_metric.h>
+#include <prometheus/metric_family.h>
+#include <prometheus/text_serializer.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <iterator>
+#include <limits>
+#include <map>
 #include <sstream>
 
 #include "filters/registry.h"
@@ -15,7 +18,13 @@
 namespace holdfast {
 namespace {
 
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+using Labels = std::vector<ClientMetric::Label>;
+
 const DurationHistogram kNoDurations{kDurationBounds};
+const LatencyHistogram kNoLatencies{kLatencyBounds};
 
 constexpr const char* kResults[] = {"accepted", "rejected_auth", "rejected_rate", "rejected_origin",
                                     "no_route"};
@@ -25,32 +34,46 @@ constexpr const char* kBusErrors[][2] = {{"kafka", "produce"},
                                          {"kafka", "consume"},
                                          {"redis", "command"},
                                          {"redis", "connect"}};
+constexpr const char* kReloads[] = {"success", "failure", "restart_required"};
 
-class Writer {
+// The families of one scrape, in the order they are written, with every thread's Stats summed.
+class Families {
  public:
-  explicit Writer(const std::vector<const Stats*>& stats) : stats_(stats) {}
+  explicit Families(const std::vector<const Stats*>& stats) : stats_(stats) {}
 
-  void family(const char* name, const char* type, const char* help) {
-    out += "# HELP ";
-    out += name;
-    out += ' ';
-    out += help;
-    out += "\n# TYPE ";
-    out += name;
-    out += ' ';
-    out += type;
-    out += '\n';
+  // Starts a family; the samples that follow belong to it.
+  void family(const char* name, MetricType type, const char* help) {
+    MetricFamily& f = out_.emplace_back();
+    f.name = name;
+    f.type = type;
+    f.help = help;
   }
-  void sample(const char* name, const std::string& labels, double value) {
-    out += name;
-    if (!labels.empty()) {
-      out += '{';
-      out += labels;
-      out += '}';
+  void sample(Labels labels, double value) {
+    MetricFamily& f = out_.back();
+    ClientMetric& m = f.metric.emplace_back();
+    m.label = std::move(labels);
+    if (f.type == MetricType::Counter) {
+      m.counter.value = value;
+    } else {
+      m.gauge.value = value;
     }
-    char buf[64];
-    std::snprintf(buf, sizeof buf, " %.17g\n", value);
-    out += buf;
+  }
+  // One histogram series: cumulative buckets up to +Inf, sum and count.
+  template <typename Get>
+  void histogram(Labels labels, Get get) {
+    if (stats_.empty()) return;
+    const auto& bounds = get(*stats_.front()).bounds();
+    ClientMetric& m = out_.back().metric.emplace_back();
+    m.label = std::move(labels);
+    uint64_t cumulative = 0;
+    for (size_t i = 0; i <= bounds.size(); ++i) {
+      for (const Stats* s : stats_)
+        cumulative += get(*s).count(i);
+      const double le = i < bounds.size() ? bounds[i] : std::numeric_limits<double>::infinity();
+      m.histogram.bucket.push_back({cumulative, le});
+    }
+    m.histogram.sample_count = cumulative;
+    m.histogram.sample_sum = sum([&](const Stats& s) { return get(s).sum(); });
   }
   template <typename Get>
   double sum(Get get) const {
@@ -59,41 +82,25 @@ class Writer {
       v += static_cast<double>(get(*s));
     return v;
   }
+  // A family of one unlabelled sample.
+  template <typename Get>
+  void scalar(const char* name, MetricType type, const char* help, Get get) {
+    family(name, type, help);
+    sample({}, sum(get));
+  }
 
-  std::string out;
+  std::vector<MetricFamily> take() {
+    // A family with no samples (no routes yet, no Kafka broker seen) is left out.
+    out_.erase(std::remove_if(out_.begin(), out_.end(),
+                              [](const MetricFamily& f) { return f.metric.empty(); }),
+               out_.end());
+    return std::move(out_);
+  }
 
  private:
   const std::vector<const Stats*>& stats_;
+  std::vector<MetricFamily> out_;
 };
-
-std::string label(const char* k, const std::string& v) {
-  return std::string(k) + "=\"" + v + "\"";
-}
-
-std::string bound_text(double b) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", b);
-  return buf;
-}
-
-// One histogram series: cumulative buckets, sum and count, summed over every thread.
-template <typename Get>
-void histogram(Writer& w, const char* name, const std::string& labels, Get get,
-               const std::vector<const Stats*>& stats) {
-  if (stats.empty()) return;
-  const auto& bounds = get(*stats.front()).bounds();
-  const std::string prefix = labels.empty() ? "" : labels + ",";
-  const std::string bucket = std::string(name) + "_bucket";
-  double cumulative = 0;
-  for (size_t i = 0; i <= bounds.size(); ++i) {
-    cumulative += w.sum([&](const Stats& s) { return get(s).count(i); });
-    const std::string le = i < bounds.size() ? bound_text(bounds[i]) : "+Inf";
-    w.sample(bucket.c_str(), prefix + label("le", le), cumulative);
-  }
-  w.sample((std::string(name) + "_sum").c_str(), labels,
-           w.sum([&](const Stats& s) { return get(s).sum(); }));
-  w.sample((std::string(name) + "_count").c_str(), labels, cumulative);
-}
 
 double process_cpu_seconds() {
   std::ifstream f("/proc/self/stat");
@@ -124,162 +131,211 @@ double process_rss_bytes() {
   return static_cast<double>(rss) * static_cast<double>(sysconf(_SC_PAGESIZE));
 }
 
-}  // namespace
-
-std::string render_metrics(const Runtime& rt, const std::vector<const Stats*>& stats,
-                           const ProcessState& state) {
-  Writer w(stats);
+void connection_families(Families& f, const Runtime& rt) {
   const size_t routes = rt.route_names.size();
-  auto route_label = [&](size_t r) { return label("route", rt.route_names.name(r)); };
+  auto route = [&](size_t r) { return ClientMetric::Label{"route", rt.route_names.name(r)}; };
+  auto per_route = [&](size_t r, auto get) {
+    return f.sum([&](const Stats& s) { return s.route.empty() ? 0 : get(s.route[r]); });
+  };
 
-  w.family("holdfast_build_info", "gauge", "Build information.");
-  w.sample("holdfast_build_info", label("version", HOLDFAST_VERSION), 1);
-  w.family("holdfast_ready", "gauge", "1 when every listener and bus is up and not draining.");
-  w.sample("holdfast_ready", "", state.ready ? 1 : 0);
+  f.family("holdfast_connections_active", MetricType::Gauge, "Open WebSocket connections.");
+  for (size_t r = 0; r < routes; ++r)
+    f.sample({route(r)}, per_route(r, [](const RouteStats& rs) { return rs.active.get(); }));
 
-  w.family("holdfast_connections_active", "gauge", "Open WebSocket connections.");
-  for (size_t r = 0; r < routes; ++r) {
-    w.sample("holdfast_connections_active", route_label(r),
-             w.sum([&](const Stats& s) { return s.route.empty() ? 0 : s.route[r].active.get(); }));
-  }
-  w.family("holdfast_connections_total", "counter", "Upgrade requests by outcome.");
+  f.family("holdfast_connections_total", MetricType::Counter, "Upgrade requests by outcome.");
   for (size_t r = 0; r < routes; ++r) {
     for (size_t k = 0; k < static_cast<size_t>(ConnResult::NoRoute); ++k) {
-      w.sample("holdfast_connections_total", route_label(r) + "," + label("result", kResults[k]),
-               w.sum([&](const Stats& s) {
-                 return s.route.empty() ? 0 : s.route[r].connections[k].get();
-               }));
+      f.sample({route(r), {"result", kResults[k]}},
+               per_route(r, [k](const RouteStats& rs) { return rs.connections[k].get(); }));
     }
   }
-  w.sample("holdfast_connections_total", label("route", "") + "," + label("result", "no_route"),
-           w.sum([](const Stats& s) { return s.no_route.get(); }));
+  f.sample({{"route", ""}, {"result", "no_route"}},
+           f.sum([](const Stats& s) { return s.no_route.get(); }));
 
-  w.family("holdfast_disconnects_total", "counter", "Closed connections by close code.");
+  f.family("holdfast_disconnects_total", MetricType::Counter, "Closed connections by close code.");
   for (size_t r = 0; r < routes; ++r) {
     for (size_t c = 0; c < kCloseCodes.size(); ++c) {
       const std::string code = kCloseCodes[c] == 0 ? "other" : std::to_string(kCloseCodes[c]);
-      w.sample("holdfast_disconnects_total", route_label(r) + "," + label("code", code),
-               w.sum([&](const Stats& s) {
-                 return s.route.empty() ? 0 : s.route[r].disconnects[c].get();
-               }));
+      f.sample({route(r), {"code", code}},
+               per_route(r, [c](const RouteStats& rs) { return rs.disconnects[c].get(); }));
     }
   }
 
-  w.family("holdfast_messages_total", "counter", "WebSocket messages by direction.");
-  w.family("holdfast_message_bytes_total", "counter", "WebSocket payload bytes by direction.");
+  f.family("holdfast_messages_total", MetricType::Counter, "WebSocket messages by direction.");
   for (size_t r = 0; r < routes; ++r) {
-    auto get = [&](auto member) {
-      return w.sum(
-          [&](const Stats& s) { return s.route.empty() ? 0 : (s.route[r].*member).get(); });
-    };
-    w.sample("holdfast_messages_total", route_label(r) + ",direction=\"in\"",
-             get(&RouteStats::messages_in));
-    w.sample("holdfast_messages_total", route_label(r) + ",direction=\"out\"",
-             get(&RouteStats::messages_out));
-    w.sample("holdfast_message_bytes_total", route_label(r) + ",direction=\"in\"",
-             get(&RouteStats::bytes_in));
-    w.sample("holdfast_message_bytes_total", route_label(r) + ",direction=\"out\"",
-             get(&RouteStats::bytes_out));
+    f.sample({route(r), {"direction", "in"}},
+             per_route(r, [](const RouteStats& rs) { return rs.messages_in.get(); }));
+    f.sample({route(r), {"direction", "out"}},
+             per_route(r, [](const RouteStats& rs) { return rs.messages_out.get(); }));
   }
+  f.family("holdfast_message_bytes_total", MetricType::Counter,
+           "WebSocket payload bytes by direction.");
+  for (size_t r = 0; r < routes; ++r) {
+    f.sample({route(r), {"direction", "in"}},
+             per_route(r, [](const RouteStats& rs) { return rs.bytes_in.get(); }));
+    f.sample({route(r), {"direction", "out"}},
+             per_route(r, [](const RouteStats& rs) { return rs.bytes_out.get(); }));
+  }
+}
 
-  w.family("holdfast_replies_undeliverable_total", "counter",
+void bus_and_reply_families(Families& f) {
+  f.family("holdfast_replies_undeliverable_total", MetricType::Counter,
            "Replies that reached no connection.");
   for (size_t k = 0; k < static_cast<size_t>(Undeliverable::Count); ++k) {
-    w.sample("holdfast_replies_undeliverable_total", label("reason", kUndeliverable[k]),
-             w.sum([&](const Stats& s) { return s.undeliverable[k].get(); }));
+    f.sample({{"reason", kUndeliverable[k]}},
+             f.sum([k](const Stats& s) { return s.undeliverable[k].get(); }));
   }
-  w.family("holdfast_replies_delivered_total", "counter", "Reply frames queued to connections.");
-  w.sample("holdfast_replies_delivered_total", "",
-           w.sum([](const Stats& s) { return s.replies_delivered.get(); }));
+  f.scalar("holdfast_replies_delivered_total", MetricType::Counter,
+           "Reply frames queued to connections.",
+           [](const Stats& s) { return s.replies_delivered.get(); });
 
-  w.family("holdfast_bus_errors_total", "counter", "Bus errors by bus and kind.");
+  f.family("holdfast_bus_errors_total", MetricType::Counter, "Bus errors by bus and kind.");
   for (size_t k = 0; k < static_cast<size_t>(BusError::Count); ++k) {
-    w.sample("holdfast_bus_errors_total",
-             label("bus", kBusErrors[k][0]) + "," + label("kind", kBusErrors[k][1]),
-             w.sum([&](const Stats& s) { return s.bus_errors[k].get(); }));
+    f.sample({{"bus", kBusErrors[k][0]}, {"kind", kBusErrors[k][1]}},
+             f.sum([k](const Stats& s) { return s.bus_errors[k].get(); }));
   }
 
-  w.family("holdfast_config_reloads_total", "counter", "Config reloads by result.");
-  constexpr const char* kReloads[] = {"success", "failure", "restart_required"};
+  f.family("holdfast_config_reloads_total", MetricType::Counter, "Config reloads by result.");
   for (size_t k = 0; k < static_cast<size_t>(ReloadResult::Count); ++k) {
-    w.sample("holdfast_config_reloads_total", label("result", kReloads[k]),
-             w.sum([&](const Stats& s) { return s.config_reloads[k].get(); }));
+    f.sample({{"result", kReloads[k]}},
+             f.sum([k](const Stats& s) { return s.config_reloads[k].get(); }));
   }
 
-  w.family("holdfast_filter_decisions_total", "counter",
+  f.family("holdfast_jwks_fetches_total", MetricType::Counter, "JWKS URL fetches by result.");
+  f.sample({{"result", "success"}}, f.sum([](const Stats& s) { return s.jwks_fetch_ok.get(); }));
+  f.sample({{"result", "failure"}},
+           f.sum([](const Stats& s) { return s.jwks_fetch_failed.get(); }));
+  f.family("holdfast_jwks_last_success_timestamp_seconds", MetricType::Gauge,
+           "When a JWKS URL last answered with usable keys (0: never).");
+  f.sample({}, f.sum([](const Stats& s) { return s.jwks_last_success.get(); }));
+
+  f.family("holdfast_filter_decisions_total", MetricType::Counter,
            "Filter decisions by filter and decision.");
   const auto types = filters::registry();
   for (size_t t = 0; t < types.size(); ++t) {
     for (size_t d = 0; d < types[t].decisions.size(); ++d) {
-      w.sample("holdfast_filter_decisions_total",
-               label("filter", std::string(types[t].name)) + "," +
-                   label("decision", std::string(types[t].decisions[d])),
-               w.sum([&](const Stats& s) {
-                 return s.filter_decisions[filter_decision_offset(t) + d].get();
-               }));
+      const size_t at = filter_decision_offset(t) + d;
+      f.sample({{"filter", std::string(types[t].name)},
+                {"decision", std::string(types[t].decisions[d])}},
+               f.sum([at](const Stats& s) { return s.filter_decisions[at].get(); }));
     }
   }
+}
 
-  auto scalar = [&](const char* name, const char* type, const char* help, auto get) {
-    w.family(name, type, help);
-    w.sample(name, "", w.sum(get));
-  };
-  scalar("holdfast_inflight_bytes", "gauge", "Bytes produced to a bus and not yet acknowledged.",
-         [](const Stats& s) { return s.inflight_bytes.get(); });
-  scalar("holdfast_backpressure_pauses_total", "counter",
-         "Times a connection's reading was paused.",
-         [](const Stats& s) { return s.backpressure_pauses.get(); });
-  scalar("holdfast_slow_consumer_closes_total", "counter",
-         "Connections closed with 1008 as slow consumers.",
-         [](const Stats& s) { return s.slow_consumer_closes.get(); });
-  scalar("holdfast_bus_timeout_closes_total", "counter",
-         "Connections closed with 1013 for a stalled bus.",
-         [](const Stats& s) { return s.bus_timeout_closes.get(); });
-  scalar("holdfast_invalid_utf8_total", "counter", "Text messages closed with 1007.",
-         [](const Stats& s) { return s.invalid_utf8.get(); });
-  scalar("holdfast_message_too_big_total", "counter", "Messages closed with 1009.",
-         [](const Stats& s) { return s.too_big.get(); });
-  scalar("holdfast_control_messages_total", "counter", "Control commands received from upstream.",
-         [](const Stats& s) { return s.control_messages.get(); });
-  scalar("holdfast_control_invalid_total", "counter", "Malformed control commands ignored.",
-         [](const Stats& s) { return s.bad_control.get(); });
-  scalar("holdfast_channels_active", "gauge",
-         "Channels with at least one local subscriber, per worker.",
-         [](const Stats& s) { return s.channels.get(); });
+void scalar_families(Families& f) {
+  f.scalar("holdfast_inflight_bytes", MetricType::Gauge,
+           "Bytes produced to a bus and not yet acknowledged.",
+           [](const Stats& s) { return s.inflight_bytes.get(); });
+  f.scalar("holdfast_backpressure_pauses_total", MetricType::Counter,
+           "Times a connection's reading was paused.",
+           [](const Stats& s) { return s.backpressure_pauses.get(); });
+  f.scalar("holdfast_slow_consumer_closes_total", MetricType::Counter,
+           "Connections closed with 1008 as slow consumers.",
+           [](const Stats& s) { return s.slow_consumer_closes.get(); });
+  f.scalar("holdfast_bus_timeout_closes_total", MetricType::Counter,
+           "Connections closed with 1013 for a stalled bus.",
+           [](const Stats& s) { return s.bus_timeout_closes.get(); });
+  f.scalar("holdfast_invalid_utf8_total", MetricType::Counter, "Text messages closed with 1007.",
+           [](const Stats& s) { return s.invalid_utf8.get(); });
+  f.scalar("holdfast_message_too_big_total", MetricType::Counter, "Messages closed with 1009.",
+           [](const Stats& s) { return s.too_big.get(); });
+  f.scalar("holdfast_control_messages_total", MetricType::Counter,
+           "Control commands received from upstream.",
+           [](const Stats& s) { return s.control_messages.get(); });
+  f.scalar("holdfast_control_invalid_total", MetricType::Counter,
+           "Malformed control commands ignored.", [](const Stats& s) { return s.bad_control.get(); });
+  f.scalar("holdfast_channels_active", MetricType::Gauge,
+           "Channels with at least one local subscriber, per worker.",
+           [](const Stats& s) { return s.channels.get(); });
+}
 
-  w.family("holdfast_connection_duration_seconds", "histogram",
+void histogram_families(Families& f, const Runtime& rt) {
+  const size_t routes = rt.route_names.size();
+  f.family("holdfast_connection_duration_seconds", MetricType::Histogram,
            "How long connections stayed open.");
   for (size_t r = 0; r < routes; ++r) {
-    histogram(
-        w, "holdfast_connection_duration_seconds", route_label(r),
-        [r](const Stats& s) -> const DurationHistogram& {
-          return s.route.empty() ? kNoDurations : s.route[r].duration;
-        },
-        stats);
+    f.histogram({{"route", rt.route_names.name(r)}},
+                [r](const Stats& s) -> const DurationHistogram& {
+                  return s.route.empty() ? kNoDurations : s.route[r].duration;
+                });
   }
-  w.family("holdfast_bus_publish_duration_seconds", "histogram",
+  f.family("holdfast_bus_publish_duration_seconds", MetricType::Histogram,
            "From handing a message to the bus until the bus acknowledged it.");
-  histogram(
-      w, "holdfast_bus_publish_duration_seconds", label("bus", "kafka"),
-      [](const Stats& s) -> const LatencyHistogram& { return s.kafka_publish; }, stats);
-  histogram(
-      w, "holdfast_bus_publish_duration_seconds", label("bus", "redis"),
-      [](const Stats& s) -> const LatencyHistogram& { return s.redis_publish; }, stats);
+  f.histogram({{"bus", "kafka"}},
+              [](const Stats& s) -> const LatencyHistogram& { return s.kafka_publish; });
+  f.histogram({{"bus", "redis"}},
+              [](const Stats& s) -> const LatencyHistogram& { return s.redis_publish; });
+  f.family("holdfast_roundtrip_seconds", MetricType::Histogram,
+           "From a message in to the next reply to its connection.");
+  for (size_t r = 0; r < routes; ++r) {
+    f.histogram({{"route", rt.route_names.name(r)}},
+                [r](const Stats& s) -> const LatencyHistogram& {
+                  return s.route.empty() ? kNoLatencies : s.route[r].roundtrip;
+                });
+  }
+}
+
+// librdkafka's statistics, from every Kafka client (the workers' producers and the reply
+// consumer). A broker's round trip is the slowest client's.
+void kafka_families(Families& f, const std::vector<const Stats*>& stats) {
+  std::map<std::string, int64_t> rtt;
+  for (const Stats* s : stats) {
+    const KafkaClientStats& k = s->kafka;
+    for (size_t i = 0, n = k.broker_count(); i < n; ++i) {
+      int64_t& worst = rtt[k.broker_name(i)];
+      worst = std::max(worst, k.broker_rtt_micros(i));
+    }
+  }
+  f.family("holdfast_kafka_broker_rtt_seconds", MetricType::Gauge,
+           "Round-trip time to the Kafka broker, 99th percentile over the latest statistics "
+           "window.");
+  for (const auto& [broker, micros] : rtt)
+    f.sample({{"broker", broker}}, static_cast<double>(micros) / 1e6);
+  f.scalar("holdfast_kafka_queue_messages", MetricType::Gauge,
+           "Messages waiting in the Kafka producers' queues.",
+           [](const Stats& s) { return s.kafka.queue_messages(); });
+  f.scalar("holdfast_kafka_tx_errors_total", MetricType::Counter,
+           "Kafka requests that failed to be sent to a broker.",
+           [](const Stats& s) { return s.kafka.tx_errors(); });
+}
+
+}  // namespace
+
+std::string render_metrics(const Runtime& rt, const std::vector<const Stats*>& stats,
+                           const ProcessState& state) {
+  Families f(stats);
+  f.family("holdfast_build_info", MetricType::Gauge, "Build information.");
+  f.sample({{"version", HOLDFAST_VERSION}}, 1);
+  f.family("holdfast_ready", MetricType::Gauge,
+           "1 when every listener and bus is up and not draining.");
+  f.sample({}, state.ready ? 1 : 0);
+
+  connection_families(f, rt);
+  bus_and_reply_families(f);
+  scalar_families(f);
+  histogram_families(f, rt);
+  if (rt.config && rt.config->kafka) kafka_families(f, stats);
+
+  f.family("holdfast_tls_certificate_expiry_timestamp_seconds", MetricType::Gauge,
+           "When the TLS listener's certificate expires, in seconds since the epoch.");
+  for (const auto& c : state.certificates)
+    f.sample({{"listener", c.listener}}, static_cast<double>(c.not_after));
 
   double lag = 0;
   for (const Stats* s : stats)
     lag = std::max(lag, static_cast<double>(s->loop_lag_micros.get()) / 1e6);
-  w.family("holdfast_event_loop_lag_seconds", "gauge",
+  f.family("holdfast_event_loop_lag_seconds", MetricType::Gauge,
            "The latest timer lateness of the busiest worker loop.");
-  w.sample("holdfast_event_loop_lag_seconds", "", lag);
+  f.sample({}, lag);
 
-  w.family("process_cpu_seconds_total", "counter", "User and system CPU time spent in seconds.");
-  w.sample("process_cpu_seconds_total", "", process_cpu_seconds());
-  w.family("process_open_fds", "gauge", "Number of open file descriptors.");
-  w.sample("process_open_fds", "", process_open_fds());
-  w.family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
-  w.sample("process_resident_memory_bytes", "", process_rss_bytes());
-  return w.out;
+  f.family("process_cpu_seconds_total", MetricType::Counter,
+           "User and system CPU time spent in seconds.");
+  f.sample({}, process_cpu_seconds());
+  f.family("process_open_fds", MetricType::Gauge, "Number of open file descriptors.");
+  f.sample({}, process_open_fds());
+  f.family("process_resident_memory_bytes", MetricType::Gauge, "Resident memory size in bytes.");
+  f.sample({}, process_rss_bytes());
+  return prometheus::TextSerializer().Serialize(f.take());
 }
 
 }  // namespace holdfast

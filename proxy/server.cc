@@ -12,6 +12,7 @@
 #include "proxy/bus/kafka_embedded.h"
 #include "proxy/bus/kafka_replies.h"
 #include "proxy/bus/redis_subscriber.h"
+#include "proxy/certificate_expiry.h"
 #include "proxy/listen_socket.h"
 #include "proxy/log.h"
 #include "proxy/metrics.h"
@@ -127,7 +128,7 @@ bool Server::start_buses() {
 std::shared_ptr<const RouteTable> Server::make_table(std::shared_ptr<const config::Config> cfg) {
   auto table = std::make_shared<RouteTable>();
   table->config = cfg;
-  filters::ProcessEnv env{&loop_, cfg.get(), runtime_.workers};
+  filters::ProcessEnv env{&loop_, cfg.get(), runtime_.workers, &stats_};
   for (const auto& l : cfg->listeners) {
     auto& order = table->by_listener.emplace_back();
     for (const auto& route : l.routes) {
@@ -170,7 +171,8 @@ bool Server::setup() {
   }
   const auto& cfg = *runtime_.config;
   if (cfg.admin.port != 0 || !cfg.admin.host.empty()) {
-    admin_ = std::make_unique<AdminServer>(&loop_, [this](std::string_view path) {
+    auto certificates = read_certificate_expiry(runtime_.listeners);
+    admin_ = std::make_unique<AdminServer>(&loop_, [this, certificates](std::string_view path) {
       AdminResponse r;
       if (path == "/healthz") {
         r.body = "ok\n";
@@ -182,7 +184,7 @@ bool Server::setup() {
         std::vector<const Stats*> all{&stats_};
         for (const auto& w : workers_)
           all.push_back(&w->stats());
-        ProcessState st{ready(), draining_};
+        ProcessState st{ready(), draining_, certificates};
         r.content_type = "text/plain; version=0.0.4; charset=utf-8";
         r.body = render_metrics(runtime_, all, st);
       } else {

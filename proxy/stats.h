@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "proxy/kafka_client_stats.h"
+
 namespace holdfast {
 
 class Counter {
@@ -119,6 +121,9 @@ struct Stats {
   LatencyHistogram redis_publish{kLatencyBounds};  // command written to reply read
   Gauge loop_lag_micros;                           // the worst timer lateness of the last tick
   std::array<Counter, static_cast<size_t>(ReloadResult::Count)> config_reloads;  // main loop
+  Counter jwks_fetch_ok, jwks_fetch_failed;  // main loop: JWKS URL fetches
+  Gauge jwks_last_success;                   // main loop: unix seconds of the newest good fetch
+  KafkaClientStats kafka;  // librdkafka statistics of the Kafka client this thread serves
 };
 
 }  // namespace holdfast

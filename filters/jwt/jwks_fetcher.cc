@@ -1,5 +1,7 @@
 #include "filters/jwt/jwks_fetcher.h"
 
+#include "proxy/stats.h"
+
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -65,8 +67,8 @@ struct JwksFetcher::Curl {
   }
 };
 
-JwksFetcher::JwksFetcher(JwksUrl url, uv_loop_t* main_loop)
-    : url_(std::move(url)), loop_(main_loop) {}
+JwksFetcher::JwksFetcher(JwksUrl url, uv_loop_t* main_loop, Stats* stats)
+    : url_(std::move(url)), stats_(stats), loop_(main_loop) {}
 
 JwksFetcher::~JwksFetcher() {
   // After a stop() everything is closed. Without one the loop never ran again (start-up
@@ -320,6 +322,12 @@ void JwksFetcher::finish(const std::string& error, std::shared_ptr<const KeySet>
     last_failed_.store(false, std::memory_order_release);
     ever_loaded_ = true;
     backoff_ = kBackoffFirst;
+    if (stats_ != nullptr) {
+      stats_->jwks_fetch_ok.inc();
+      stats_->jwks_last_success.set(std::chrono::duration_cast<std::chrono::seconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+    }
     schedule(url_.cache_duration);
     log::info("jwks fetched", {{"url", loggable(url_.url)},
                                {"keys", static_cast<uint64_t>(count)},
@@ -327,6 +335,7 @@ void JwksFetcher::finish(const std::string& error, std::shared_ptr<const KeySet>
                                {"ms", took}});
   } else {
     last_failed_.store(true, std::memory_order_release);
+    if (stats_ != nullptr) stats_->jwks_fetch_failed.inc();
     // 0.75 to 1.25 times the backoff, so that many instances do not retry in step.
     const auto base = backoff_.count();
     const auto jitter =

@@ -20,11 +20,16 @@
 #include "filters/jwt/keys.h"
 #include "filters/jwt/settings.h"
 
+namespace holdfast {
+struct Stats;
+}
+
 namespace holdfast::filters::jwt {
 
 class JwksFetcher {
  public:
-  JwksFetcher(JwksUrl url, uv_loop_t* main_loop);
+  // `stats` (the main loop's counters) counts fetches; may be null.
+  JwksFetcher(JwksUrl url, uv_loop_t* main_loop, Stats* stats = nullptr);
   ~JwksFetcher();
   JwksFetcher(const JwksFetcher&) = delete;
   JwksFetcher& operator=(const JwksFetcher&) = delete;
@@ -61,6 +66,7 @@ class JwksFetcher {
   void schedule(std::chrono::milliseconds delay);
 
   const JwksUrl url_;
+  Stats* stats_ = nullptr;
   uv_loop_t* const loop_;
   std::unique_ptr<Curl> curl_;
 

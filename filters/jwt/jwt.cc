@@ -318,7 +318,7 @@ std::shared_ptr<FilterFactory> make(std::shared_ptr<const config::FilterSettings
   auto s = std::static_pointer_cast<const Settings>(std::move(settings));
   std::shared_ptr<JwksFetcher> fetcher;
   if (s->jwks_url) {
-    fetcher = std::make_shared<JwksFetcher>(*s->jwks_url, env.main_loop);
+    fetcher = std::make_shared<JwksFetcher>(*s->jwks_url, env.main_loop, env.stats);
     if (!fetcher->start()) return nullptr;
   } else if (!s->keys) {
     return nullptr;

@@ -45,12 +45,14 @@ std::unique_ptr<KafkaProducer> KafkaProducer::create(uv_loop_t* loop, const std:
       {"queue.buffering.max.messages", "1000000"},
       {"message.timeout.ms", "300000"},
       {"socket.nagle.disable", "true"},
+      {"statistics.interval.ms", kKafkaStatsIntervalMs},
   };
   rd_kafka_conf_t* conf = make_kafka_conf(brokers, defaults, cfg.producer, error);
   if (conf == nullptr) return nullptr;
   route_kafka_logs(conf);
   rd_kafka_conf_set_opaque(conf, p.get());
   rd_kafka_conf_set_dr_msg_cb(conf, &KafkaProducer::on_delivery);
+  rd_kafka_conf_set_stats_cb(conf, &KafkaProducer::on_stats);
   rd_kafka_conf_set_error_cb(conf, [](rd_kafka_t* rk, int err, const char* reason, void*) {
     log::warn("kafka producer error",
               {{"component", "kafka"},
@@ -155,6 +157,12 @@ void KafkaProducer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* msg, void
   }
   const auto handle = reinterpret_cast<uint64_t>(msg->_private);
   if (handle != 0) self->sink_.on_ack(handle, msg->len, result);
+}
+
+// Served by rd_kafka_poll(), on this worker's loop, like the delivery reports.
+int KafkaProducer::on_stats(rd_kafka_t*, char* json, size_t len, void* opaque) {
+  static_cast<KafkaProducer*>(opaque)->kafka_stats_.on_stats(std::string_view(json, len));
+  return 0;  // librdkafka frees the text
 }
 
 void KafkaProducer::flush(std::chrono::milliseconds timeout) {

@@ -13,6 +13,7 @@
 #include "config/config.h"
 #include "proxy/bus/bus.h"
 #include "proxy/bus/kafka_common.h"
+#include "proxy/bus/kafka_stats.h"
 #include "proxy/stats.h"
 
 namespace holdfast {
@@ -31,10 +32,12 @@ class KafkaProducer {
   void close();  // detaches from the loop
 
  private:
-  KafkaProducer(BusAckSink& sink, Stats& stats) : sink_(sink), stats_(stats) {}
+  KafkaProducer(BusAckSink& sink, Stats& stats)
+      : sink_(sink), stats_(stats), kafka_stats_(stats.kafka) {}
   rd_kafka_topic_t* topic(std::string_view name);
   void serve();
   static void on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* msg, void* opaque);
+  static int on_stats(rd_kafka_t* rk, char* json, size_t len, void* opaque);
   static void on_timer(uv_timer_t* t);
 
   struct Hash {
@@ -43,6 +46,7 @@ class KafkaProducer {
   };
   BusAckSink& sink_;
   Stats& stats_;
+  KafkaStatsCollector kafka_stats_;
   KafkaHandle rk_;
   KafkaQueue main_queue_;
   std::unique_ptr<KafkaWakeup> wakeup_;

@@ -22,6 +22,7 @@ KafkaReplies::KafkaReplies(uv_loop_t* loop, std::string brokers, const config::K
       instance_(std::move(instance)),
       topics_(std::move(topics)),
       stats_(stats),
+      kafka_stats_(stats.kafka),
       on_record_(std::move(on_record)),
       known_(topics_.size()) {}
 
@@ -39,10 +40,13 @@ bool KafkaReplies::start(std::string& error) {
       {"allow.auto.create.topics", "true"},
       {"fetch.wait.max.ms", "10"},
       {"fetch.error.backoff.ms", "50"},
+      {"statistics.interval.ms", kKafkaStatsIntervalMs},
   };
   rd_kafka_conf_t* conf = make_kafka_conf(brokers_, defaults, cfg_.consumer, error);
   if (conf == nullptr) return false;
   route_kafka_logs(conf);
+  rd_kafka_conf_set_opaque(conf, this);
+  rd_kafka_conf_set_stats_cb(conf, &KafkaReplies::on_stats);
   char errstr[512];
   rk_.reset(rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr));
   if (!rk_) {
@@ -83,6 +87,13 @@ void KafkaReplies::serve() {
     }
     rd_kafka_message_destroy(msg);
   }
+}
+
+// The main queue is forwarded to the consumer queue, so rd_kafka_consume_queue() in serve()
+// runs this on the loop.
+int KafkaReplies::on_stats(rd_kafka_t*, char* json, size_t len, void* opaque) {
+  static_cast<KafkaReplies*>(opaque)->kafka_stats_.on_stats(std::string_view(json, len));
+  return 0;  // librdkafka frees the text
 }
 
 // Runs on its own thread: finds partitions (new topics, added partitions) and positions each

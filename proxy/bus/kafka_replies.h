@@ -16,6 +16,7 @@
 
 #include "config/config.h"
 #include "proxy/bus/kafka_common.h"
+#include "proxy/bus/kafka_stats.h"
 #include "proxy/stats.h"
 
 namespace holdfast {
@@ -39,6 +40,7 @@ class KafkaReplies {
   void serve();
   void discover();
   bool assign_new_partitions();
+  static int on_stats(rd_kafka_t* rk, char* json, size_t len, void* opaque);
 
   uv_loop_t* loop_;
   std::string brokers_;
@@ -46,6 +48,7 @@ class KafkaReplies {
   std::string instance_;
   std::vector<std::string> topics_;
   Stats& stats_;
+  KafkaStatsCollector kafka_stats_;
   OnRecord on_record_;
   KafkaHandle rk_;
   KafkaQueue queue_;
