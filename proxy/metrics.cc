@@ -243,7 +243,8 @@ void scalar_families(Families& f) {
            "Control commands received from upstream.",
            [](const Stats& s) { return s.control_messages.get(); });
   f.scalar("holdfast_control_invalid_total", MetricType::Counter,
-           "Malformed control commands ignored.", [](const Stats& s) { return s.bad_control.get(); });
+           "Malformed control commands ignored.",
+           [](const Stats& s) { return s.bad_control.get(); });
   f.scalar("holdfast_channels_active", MetricType::Gauge,
            "Channels with at least one local subscriber, per worker.",
            [](const Stats& s) { return s.channels.get(); });
