@@ -43,8 +43,7 @@ std::optional<int64_t> certificate_not_after(const std::string& path, std::strin
     error = openssl_error();
     return std::nullopt;
   }
-  std::unique_ptr<X509, X509Deleter> cert(
-      PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  std::unique_ptr<X509, X509Deleter> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
   if (!cert) {
     error = openssl_error();
     return std::nullopt;

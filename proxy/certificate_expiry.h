@@ -1,5 +1,6 @@
-// When each TLS listener's certificate expires, for holdfast_tls_certificate_expiry_timestamp_seconds.
-// Read once at start: the listeners keep the certificate they loaded until a restart.
+// When each TLS listener's certificate expires, for
+// holdfast_tls_certificate_expiry_timestamp_seconds. Read once at start: the listeners keep the
+// certificate they loaded until a restart.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +13,7 @@
 namespace holdfast {
 
 struct CertificateExpiry {
-  std::string listener;  // the listener's address as configured; a port of 0 as bound
+  std::string listener;   // the listener's address as configured; a port of 0 as bound
   int64_t not_after = 0;  // seconds since the epoch
 };
 
@@ -21,6 +22,7 @@ struct CertificateExpiry {
 std::optional<int64_t> certificate_not_after(const std::string& path, std::string& error);
 
 // One entry per TLS listener whose certificate could be read; the others are logged.
-std::vector<CertificateExpiry> read_certificate_expiry(const std::vector<ListenerRuntime>& listeners);
+std::vector<CertificateExpiry> read_certificate_expiry(
+    const std::vector<ListenerRuntime>& listeners);
 
 }  // namespace holdfast

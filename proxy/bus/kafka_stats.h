@@ -19,14 +19,14 @@ inline constexpr const char* kKafkaStatsIntervalMs = "5000";
 
 struct KafkaStatsReport {
   struct Broker {
-    std::string name;  // librdkafka's key, "host:port/nodeid" or "host:port/bootstrap"
-    std::string nodename;  // "host:port"
-    int64_t nodeid = -1;  // -1 for an entry of bootstrap.servers
+    std::string name;            // librdkafka's key, "host:port/nodeid" or "host:port/bootstrap"
+    std::string nodename;        // "host:port"
+    int64_t nodeid = -1;         // -1 for an entry of bootstrap.servers
     int64_t rtt_p99_micros = 0;  // over the latest window; 0 when no request went to it
     int64_t tx_errors = 0;       // since the client started
   };
   bool producer = false;
-  int64_t queue_messages = 0;  // msg_cnt: messages waiting in the producer's queues
+  int64_t queue_messages = 0;   // msg_cnt: messages waiting in the producer's queues
   std::vector<Broker> brokers;  // the real ones: not the internal or logical brokers
 };
 

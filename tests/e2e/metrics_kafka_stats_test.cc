@@ -46,15 +46,15 @@ std::vector<std::string> rtt_brokers(const std::string& scrape) {
 
 }  // namespace
 
-TEST_CASE("kafka statistics reach /metrics", "[metrics][kafka]") {
+TEST_CASE("metrics: kafka statistics reach /metrics", "[metrics][kafka]") {
   const std::string in = unique_topic("e2e.kstats.in");
   const std::string out = unique_topic("e2e.kstats.out");
   ScopedTopics topics({in, out});
   HoldfastProcess proxy(fill(kConfig, {{"IN", in}, {"OUT", out}}));
 
   // The reply consumer fetches all the time, so its round trips show within a few windows.
-  const double rtt = proxy.wait_metric("holdfast_kafka_broker_rtt_seconds",
-                                       [](double v) { return v > 0; }, Millis(15000));
+  const double rtt = proxy.wait_metric(
+      "holdfast_kafka_broker_rtt_seconds", [](double v) { return v > 0; }, Millis(15000));
   CHECK(rtt > 0);
   CHECK(rtt < 10);
   const auto scrape = proxy.http_get("/metrics");
@@ -85,7 +85,7 @@ TEST_CASE("kafka statistics reach /metrics", "[metrics][kafka]") {
   CHECK(proxy.metric("holdfast_kafka_tx_errors_total") == 0);
 }
 
-TEST_CASE("kafka statistics can be turned off by the operator", "[metrics][kafka]") {
+TEST_CASE("metrics: kafka statistics can be turned off by the operator", "[metrics][kafka]") {
   const std::string in = unique_topic("e2e.kstats.off.in");
   const std::string out = unique_topic("e2e.kstats.off.out");
   ScopedTopics topics({in, out});

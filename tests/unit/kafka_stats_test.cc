@@ -49,13 +49,14 @@ constexpr std::string_view kProducerStats = R"({
 std::string broker_stats(const std::string& name, int nodeid, int64_t p99, int64_t txerrs) {
   const std::string nodename = name.substr(0, name.find('/'));
   return "\"" + name + "\": {\"name\": \"" + name + "\", \"nodeid\": " + std::to_string(nodeid) +
-         ", \"nodename\": \"" + nodename + "\", \"source\": \"learned\", \"txerrs\": " +
-         std::to_string(txerrs) + ", \"rtt\": {\"p99\": " + std::to_string(p99) + "}}";
+         ", \"nodename\": \"" + nodename +
+         "\", \"source\": \"learned\", \"txerrs\": " + std::to_string(txerrs) +
+         ", \"rtt\": {\"p99\": " + std::to_string(p99) + "}}";
 }
 
 std::string producer_stats(int64_t msg_cnt, const std::vector<std::string>& brokers) {
-  std::string out = R"({"type": "producer", "msg_cnt": )" + std::to_string(msg_cnt) +
-                    R"(, "brokers": {)";
+  std::string out =
+      R"({"type": "producer", "msg_cnt": )" + std::to_string(msg_cnt) + R"(, "brokers": {)";
   for (size_t i = 0; i < brokers.size(); ++i)
     out += (i > 0 ? ", " : "") + brokers[i];
   return out + "}}";

@@ -86,16 +86,18 @@ TEST_CASE("metrics: families are whole and histograms cumulative", "[metrics]") 
   CHECK(has_line(text, "holdfast_ready 1"));
   CHECK(has_line(text, R"(holdfast_messages_total{route="echo",direction="in"} 7)"));
   CHECK(has_line(text, R"(holdfast_connections_total{route="",result="no_route"} 0)"));
-  CHECK(has_line(text, R"(holdfast_bus_publish_duration_seconds_bucket{bus="kafka",le="0.0005"} 0)"));
-  CHECK(has_line(text, R"(holdfast_bus_publish_duration_seconds_bucket{bus="kafka",le="0.001"} 2)"));
+  CHECK(
+      has_line(text, R"(holdfast_bus_publish_duration_seconds_bucket{bus="kafka",le="0.0005"} 0)"));
+  CHECK(
+      has_line(text, R"(holdfast_bus_publish_duration_seconds_bucket{bus="kafka",le="0.001"} 2)"));
   CHECK(has_line(text, R"(holdfast_bus_publish_duration_seconds_bucket{bus="kafka",le="0.05"} 3)"));
   CHECK(has_line(text, R"(holdfast_bus_publish_duration_seconds_bucket{bus="kafka",le="10"} 3)"));
   CHECK(has_line(text, R"(holdfast_bus_publish_duration_seconds_bucket{bus="kafka",le="+Inf"} 4)"));
   CHECK(has_line(text, R"(holdfast_bus_publish_duration_seconds_count{bus="kafka"} 4)"));
   CHECK(has_line(text, R"(holdfast_roundtrip_seconds_bucket{route="echo",le="0.0025"} 1)"));
   CHECK(has_line(text, R"(holdfast_roundtrip_seconds_bucket{route="echo",le="+Inf"} 1)"));
-  CHECK(has_line(text,
-                 R"(holdfast_connection_duration_seconds_bucket{route="echo",le="604800"} 0)"));
+  CHECK(
+      has_line(text, R"(holdfast_connection_duration_seconds_bucket{route="echo",le="604800"} 0)"));
 
   // Every sample follows its own family's HELP and TYPE, each written once.
   std::set<std::string> seen;
@@ -110,8 +112,8 @@ TEST_CASE("metrics: families are whole and histograms cumulative", "[metrics]") 
     if (line.rfind("# TYPE ", 0) == 0) continue;
     const std::string name = line.substr(0, line.find_first_of("{ "));
     INFO(line);
-    const bool own = name == current || name == current + "_bucket" ||
-                     name == current + "_sum" || name == current + "_count";
+    const bool own = name == current || name == current + "_bucket" || name == current + "_sum" ||
+                     name == current + "_count";
     CHECK(own);
   }
   // Without a Kafka bus there are no Kafka statistics, and without TLS listeners no expiry.
@@ -157,9 +159,11 @@ TEST_CASE("metrics: a TLS listener's certificate expiry", "[metrics]") {
   INFO(text);
   CHECK(has_line(text, "# TYPE holdfast_tls_certificate_expiry_timestamp_seconds gauge"));
   CHECK(has_line(
-      text, R"(holdfast_tls_certificate_expiry_timestamp_seconds{listener="127.0.0.1:8443"} 1893553445)"));
+      text,
+      R"(holdfast_tls_certificate_expiry_timestamp_seconds{listener="127.0.0.1:8443"} 1893553445)"));
   CHECK(has_line(
-      text, R"(holdfast_tls_certificate_expiry_timestamp_seconds{listener="[::1]:443"} 2569190400)"));
+      text,
+      R"(holdfast_tls_certificate_expiry_timestamp_seconds{listener="[::1]:443"} 2569190400)"));
 }
 
 TEST_CASE("metrics: certificate notAfter is read from the PEM file", "[metrics]") {
