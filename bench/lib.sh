@@ -1,0 +1,111 @@
+# Shared by bench/run.sh and every bench/scenarios/*.sh; sourced, never run.
+#
+# run.sh exports MODE (quick|full), RAW (the JSON-lines file every scenario appends to), ROOT,
+# BUILD_DIR, BENCH_BUILD, PORT, HOLDFAST and LOAD, and builds everything before any scenario runs.
+# A scenario is a script that appends one JSON object per measurement to $RAW, each with at least
+# "scenario", "server" and "exit" (0 when the run passed its checks), and exits non-zero when any
+# of its runs failed. bench/reports/<same name>.py turns those records into its section.
+
+ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+MODE=${MODE:-quick}
+PORT=${PORT:-18700}
+BUILD_DIR=${BUILD_DIR:-build}
+BENCH_BUILD=${BENCH_BUILD:-$ROOT/build-bench}
+HOLDFAST=${HOLDFAST:-$ROOT/$BUILD_DIR/holdfast}
+LOAD=${LOAD:-$BENCH_BUILD/hf-load}
+
+# The server on core 0 and the load generator on core 1, when there are two cores to pin to.
+SRV_PIN=() LOAD_PIN=()
+if command -v taskset >/dev/null && [[ $(nproc) -ge 2 ]]; then
+  SRV_PIN=(taskset -c 0) LOAD_PIN=(taskset -c 1)
+fi
+
+BENCH_TMP=$(mktemp -d)
+SERVER_PID=
+bench_cleanup() {
+  stop_server
+  rm -rf "$BENCH_TMP"
+}
+trap bench_cleanup EXIT
+
+# A holdfast config with only the echo route on /echo; extra YAML lines (already indented for the
+# top level) may follow as $2. Prints the file's path.
+holdfast_config() {  # workers [extra-top-level-yaml]
+  local f=$BENCH_TMP/holdfast-$1-$RANDOM.yaml
+  cat >"$f" <<YAML
+instance: bench
+workers: $1
+log: { level: warn }
+drain_timeout: 1s
+admin: { address: 127.0.0.1:0 }
+listeners:
+  - address: 127.0.0.1:$PORT
+    routes:
+      - name: echo
+        path: /echo
+        upstream: { echo: {} }
+${2:-}
+YAML
+  echo "$f"
+}
+
+wait_port() {  # port name
+  for _ in $(seq 200); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then sleep 0.3; return 0; fi
+    if [[ -n "$SERVER_PID" ]] && ! kill -0 "$SERVER_PID" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  echo "bench: $2 did not start listening on $1" >&2
+  cat "$BENCH_TMP/$2.log" >&2 2>/dev/null || true
+  return 1
+}
+
+# Starts one server pinned to the server core and waits for $PORT (or $WAIT_PORT).
+start_server() {  # name command...
+  local name=$1
+  shift
+  "${SRV_PIN[@]}" "$@" 2>"$BENCH_TMP/$name.log" &
+  SERVER_PID=$!
+  wait_port "${WAIT_PORT:-$PORT}" "$name"
+}
+
+stop_server() {
+  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    sleep 0.3
+  fi
+  SERVER_PID=
+}
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+slab_kb() { awk '/^Slab:/ {print $2}' /proc/meminfo; }
+record() { echo "$1" >>"$RAW"; }
+
+# One hf-load run against the running server; records its output with the server's CPU and RSS.
+measure() {  # scenario server hf-load-args...
+  local scenario=$1 server=$2
+  shift 2
+  local t0 t1 out rc=0
+  t0=$(cpu_ticks "$SERVER_PID")
+  out=$("${LOAD_PIN[@]}" "$LOAD" --port "$PORT" "$@") || rc=$?
+  t1=$(cpu_ticks "$SERVER_PID")
+  [[ -n "$out" ]] || out='{}'
+  record "{\"scenario\":\"$scenario\",\"server\":\"$server\",\"exit\":$rc,\"cpu_ticks\":$((t1 - t0)),\"rss_kb\":$(rss_kb "$SERVER_PID"),\"load\":$out}"
+  echo "  $scenario $server: $out" >&2
+  if [[ $rc -ne 0 ]]; then
+    echo "bench: hf-load failed against $server; no figure is reported for it" >&2
+    return 1
+  fi
+}
+
+# Starts the named baseline or holdfast echo server on $PORT.
+start_echo() {  # holdfast-w1|holdfast-w2|lws-echo|floor
+  case "$1" in
+    holdfast-w1) start_server "$1" "$HOLDFAST" -c "$(holdfast_config 1)" ;;
+    holdfast-w2) start_server "$1" "$HOLDFAST" -c "$(holdfast_config 2)" ;;
+    lws-echo) start_server "$1" "$BENCH_BUILD/hf-lws-echo" --port "$PORT" ;;
+    floor) start_server "$1" "$BENCH_BUILD/hf-floor" --port "$PORT" ;;
+  esac
+}

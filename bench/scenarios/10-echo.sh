@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# echo: holdfast's built-in echo route (one and two workers) against hf-lws-echo and hf-floor,
+# closed loop for throughput, then open loop at half of holdfast-w1's rate for latency.
+set -euo pipefail
+source "$(dirname "$0")/../lib.sh"
+case "$MODE" in
+  quick) DUR=10 WARM=1 OPEN_DUR=4 OPEN_WARM=1 ;;
+  *) DUR=30 WARM=5 OPEN_DUR=30 OPEN_WARM=5 ;;
+esac
+CONNS=100 INFLIGHT=10 SIZE=32
+SERVERS=(holdfast-w1 holdfast-w2 lws-echo floor)
+FAILED=0
+for s in "${SERVERS[@]}"; do
+  start_echo "$s"
+  measure echo-closed "$s" --path /echo --size $SIZE --connections $CONNS --closed $INFLIGHT \
+    --duration $DUR --warmup $WARM || FAILED=1
+  stop_server
+done
+
+# Open loop at half of what holdfast (one worker) sustained in the closed loop.
+SAT=$(python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    r=json.loads(l)
+    if r["server"]=="holdfast-w1" and r["scenario"]=="echo-closed":
+        print(int(r["load"].get("msgs_per_s",0)))' "$RAW")
+RATE=$((${SAT:-0} / 2))
+if [[ $RATE -gt 0 ]]; then
+  for s in "${SERVERS[@]}"; do
+    start_echo "$s"
+    measure echo-open "$s" --path /echo --size $SIZE --connections $CONNS --rate $RATE \
+      --duration $OPEN_DUR --warmup $OPEN_WARM || FAILED=1
+    stop_server
+  done
+fi
+record "{\"scenario\":\"echo-settings\",\"server\":\"-\",\"exit\":0,\"size\":$SIZE,\"connections\":$CONNS,\"inflight\":$INFLIGHT,\"duration\":$DUR,\"warmup\":$WARM,\"open_duration\":$OPEN_DUR,\"open_warmup\":$OPEN_WARM,\"open_rate\":$RATE}"
+exit $FAILED
