@@ -280,6 +280,7 @@ CallbackResult Session::filter_message(size_t from) {
   const filters::Message msg{rx_, rx_binary_};
   switch (chain_->message(msg, conn_, filter_states_, handle_, from, at, rejection)) {
     case FilterChain::Outcome::Pass:
+      dropping_ = false;
       return forward_message();
     case FilterChain::Outcome::Defer:
       message_held_ = true;
@@ -296,6 +297,9 @@ void Session::refuse_message(size_t filter, const filters::Rejection& r) {
   count_rejection(worker_.stats(), chain_->type_at(filter), r, nullptr);
   rx_.clear();
   if (r.drop_message) {
+    if (dropping_ && last_message_ - last_drop_notice_ < std::chrono::seconds(1)) return;
+    dropping_ = true;
+    last_drop_notice_ = last_message_;
     FrameRef f(Frame::create(error_frame(r), true));
     if (f) send(f);
     return;

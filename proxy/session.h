@@ -132,6 +132,10 @@ class Session {
   bool admitted_ = false;
   bool open_ = false;
   bool message_held_ = false;  // rx_ waits for a deferred on_message
+  // Dropped messages are each counted, but the client is told at most once a second while it
+  // stays over its limit, so a flood costs no write per dropped message.
+  bool dropping_ = false;
+  Clock::time_point last_drop_notice_{};
   std::string id_;
   std::string user_;
   std::string source_;    // /holdfast/<instance>/<route>
