@@ -40,9 +40,11 @@ void LoadResult::Merge(const LoadResult& o) {
 
 namespace detail {
 
-void Engine::Poll(int timeout_ms) {
+void Engine::PollNs(uint64_t timeout_ns) {
   epoll_event events[512];
-  int n = epoll_wait(ep_, events, 512, timeout_ms);
+  const timespec timeout{static_cast<time_t>(timeout_ns / 1000000000u),
+                         static_cast<long>(timeout_ns % 1000000000u)};
+  int n = epoll_pwait2(ep_, events, 512, &timeout, nullptr);
   uint64_t now = NowNs();
   for (int i = 0; i < n; ++i) {
     Conn& c = *static_cast<Conn*>(events[i].data.ptr);
@@ -144,7 +146,11 @@ void Engine::Run() {
         }
         ++scheduled;
       }
-      Poll(1);
+      // Sleep only until the next message is due.
+      const uint64_t due_at =
+          start + static_cast<uint64_t>(static_cast<double>(scheduled) * interval_ns);
+      const uint64_t after = NowNs();
+      PollNs(due_at > after ? std::min<uint64_t>(due_at - after, 1000000u) : 0);
     } else {
       Poll(opt_.idle ? 100 : 10);
     }

@@ -47,7 +47,10 @@ class Engine {
   void OnReadable(Conn& c, uint64_t now);
   bool OnHandshake(Conn& c);
   void OnMessage(Conn& c, const uint8_t* p, size_t len, uint64_t now);
-  void Poll(int timeout_ms);
+  void Poll(int timeout_ms) { PollNs(static_cast<uint64_t>(timeout_ms) * 1000000u); }
+  // Waits at most timeout_ns (to the microsecond), so an open-loop send is not late by a timer
+  // tick.
+  void PollNs(uint64_t timeout_ns);
 
   const LoadOptions& opt_;
   LoadResult* r_;
