@@ -26,8 +26,8 @@ using Labels = std::vector<ClientMetric::Label>;
 const DurationHistogram kNoDurations{kDurationBounds};
 const LatencyHistogram kNoLatencies{kLatencyBounds};
 
-constexpr const char* kResults[] = {"accepted", "rejected_auth", "rejected_rate", "rejected_origin",
-                                    "no_route"};
+constexpr const char* kResults[] = {"accepted",        "rejected_auth", "rejected_rate",
+                                    "rejected_origin", "bad_request",   "no_route"};
 constexpr const char* kUndeliverable[] = {"no_connection", "no_target", "bad_target", "bad_record"};
 constexpr const char* kBusErrors[][2] = {{"kafka", "produce"},
                                          {"kafka", "delivery"},

@@ -72,7 +72,15 @@ size_t close_code_index(int code);  // index into kCloseCodes; the last slot is 
 
 enum class ReloadResult { Success, Failure, RestartRequired, Count };
 
-enum class ConnResult { Accepted, RejectedAuth, RejectedRate, RejectedOrigin, NoRoute, Count };
+enum class ConnResult {
+  Accepted,
+  RejectedAuth,
+  RejectedRate,
+  RejectedOrigin,
+  BadRequest,  // an upgrade request the proxy cannot serve, such as an unknown subprotocol
+  NoRoute,
+  Count
+};
 enum class Undeliverable { NoConnection, NoTarget, BadTarget, BadRecord, Count };
 enum class BusError {
   KafkaProduce,

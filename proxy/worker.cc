@@ -13,6 +13,7 @@
 #include "proxy/bus/kafka_producer.h"
 #include "proxy/bus/redis_publisher.h"
 #include "proxy/log.h"
+#include "proxy/subprotocols.h"
 #include "proxy/ws_protocol.h"
 
 namespace holdfast {
@@ -190,6 +191,10 @@ Worker::Upgrade Worker::on_upgrade(lws* wsi, size_t listener) {
     return {};
   }
   init.stats_slot = table_->slots[static_cast<size_t>(route)];
+  if (const auto check = check_subprotocols(ws::subprotocols(wsi)); check != SubprotocolCheck::Ok) {
+    stats_.route[init.stats_slot].connections[static_cast<size_t>(ConnResult::BadRequest)].inc();
+    return {nullptr, subprotocol_refusal(check)};
+  }
   init.route = table_->routes[static_cast<size_t>(route)];
   init.chain = chains_[static_cast<size_t>(route)];
   init.peer = ws::peer_address(wsi);

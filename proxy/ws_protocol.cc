@@ -20,6 +20,8 @@ struct VhostData {
 
 const char* status_text(unsigned status) {
   switch (status) {
+    case 400:
+      return "Bad Request";
     case 401:
       return "Unauthorized";
     case 403:
@@ -28,6 +30,8 @@ const char* status_text(unsigned status) {
       return "Not Found";
     case 429:
       return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
     case 503:
       return "Service Unavailable";
     default:
@@ -236,6 +240,12 @@ void read_request(lws* wsi, RequestText& out) {
   copy_header(wsi, WSI_TOKEN_PROTOCOL, out.protocols);
   copy_header(wsi, WSI_TOKEN_HOST, out.host);
   copy_header(wsi, WSI_TOKEN_X_FORWARDED_FOR, out.forwarded_for);
+}
+
+std::string subprotocols(lws* wsi) {
+  std::string out;
+  copy_header(wsi, WSI_TOKEN_PROTOCOL, out);
+  return out;
 }
 
 std::string peer_address(lws* wsi) {

@@ -27,6 +27,8 @@ struct RequestText {
   std::string authorization, origin, cookie, protocols, host, forwarded_for;
 };
 void read_request(lws* wsi, RequestText& out);
+// The Sec-WebSocket-Protocol header; empty when absent.
+std::string subprotocols(lws* wsi);
 std::string peer_address(lws* wsi);
 // A request header by its lowercase name with the colon, e.g. "traceparent:"; empty if absent.
 std::string header(lws* wsi, const char* name);

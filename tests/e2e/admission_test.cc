@@ -113,4 +113,34 @@ TEST_CASE("max_connections: the cap per client IP answers 429 with Retry-After, 
   CHECK(proxy.metric(R"(holdfast_connections_total{route="capped",result="rejected_rate"})") == 1);
 }
 
+TEST_CASE(
+    "subprotocols: an offer without holdfast gets 400 and one too long for the server gets "
+    "431, each counted, and an offer with holdfast is answered with it",
+    "[admission]") {
+  HoldfastProcess proxy(fill(kConfig, {}));
+  auto chat = try_connect(proxy, "/capped", {{"Sec-WebSocket-Protocol", "chat, superchat"}});
+  INFO(chat->error());
+  CHECK(chat->response().status == 400);
+  CHECK(chat->response().body.find(R"("error":"unsupported_subprotocol")") != std::string::npos);
+
+  const std::string long_token(200, 't');
+  auto huge =
+      try_connect(proxy, "/capped", {{"Sec-WebSocket-Protocol", long_token + ", holdfast"}});
+  CHECK(huge->response().status == 431);
+  CHECK(huge->response().body.find(R"("error":"header_too_large")") != std::string::npos);
+
+  auto good = try_connect(proxy, "/capped", {{"Sec-WebSocket-Protocol", "chat, holdfast"}});
+  REQUIRE(good->response().status == 101);
+  CHECK(good->response().header("Sec-WebSocket-Protocol") ==
+        std::optional<std::string>("holdfast"));
+  expect_echo(*good);
+
+  CHECK(proxy.metric(R"(holdfast_connections_total{route="capped",result="bad_request"})") == 2);
+  CHECK(proxy.metric(R"(holdfast_connections_total{route="capped",result="accepted"})") == 1);
+  // The filters never saw the refused requests.
+  CHECK(proxy.metric(
+            R"(holdfast_filter_decisions_total{filter="max_connections",decision="allowed"})") ==
+        1);
+}
+
 }  // namespace holdfast::test::e2e
