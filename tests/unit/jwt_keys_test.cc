@@ -46,7 +46,7 @@ std::vector<Alg> fitting(const Key& key) {
 
 }  // namespace
 
-TEST_CASE("jwt keys: algorithm names round trip; none and unknown names are not algorithms",
+TEST_CASE("jwt keys: algorithm names round trip, none and unknown names are not algorithms",
           "[jwt]") {
   for (Alg alg : mint::all_algs()) {
     INFO(alg_name(alg));
@@ -139,7 +139,7 @@ TEST_CASE("jwt keys: a key built by hand fits only when its EVP key agrees with 
   CHECK(fitting(no_pkey).empty());
 }
 
-TEST_CASE("jwt keys: candidates filter by kid and alg; has_kid finds any key", "[jwt]") {
+TEST_CASE("jwt keys: candidates filter by kid and alg, has_kid finds any key", "[jwt]") {
   const auto set = parse_ok(mint::jwks({
       mint::jwk(mint::key_for(Alg::RS256, 0), "a"),
       mint::jwk(mint::key_for(Alg::RS256, 1), "b"),

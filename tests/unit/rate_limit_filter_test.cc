@@ -167,7 +167,7 @@ TEST_CASE("rate_limit: new connections per IP, shared by every worker") {
   CHECK(a4.upgrade() == Verdict::Continue);
 }
 
-TEST_CASE("rate_limit: per user shares the limit; anonymous connections count alone") {
+TEST_CASE("rate_limit: per user shares the limit, anonymous connections count alone") {
   Setup s("{ messages: { rate: 2/m }, per: user }");
   RecordingHost host;
   auto filter = s.worker(host);
