@@ -72,6 +72,12 @@ void check_buses(Diagnostics& diag, const Config& config, const RouteDraft& draf
     for (const Mark& m : draft.redis_uses) {
       diag.error(m, route + " uses redis but buses.redis is not configured");
     }
+    for (const FilterSpec& f : draft.route->filters) {
+      if (f.settings && f.settings->uses_redis) {
+        diag.error(*f.settings->uses_redis,
+                   route + " filter " + f.name + " uses redis but buses.redis is not configured");
+      }
+    }
   }
 }
 

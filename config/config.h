@@ -75,6 +75,9 @@ struct RouteLimits {
 // the registry's reader makes it and the filter's factory reads it back.
 struct FilterSettings {
   virtual ~FilterSettings() = default;
+  // Where the filter's settings ask for buses.redis, so a config without it is refused when it
+  // is read, like an upstream that needs it.
+  std::optional<Mark> uses_redis;
 };
 
 struct FilterSpec {

@@ -45,7 +45,7 @@ std::shared_ptr<FilterFactory> make(std::shared_ptr<const config::FilterSettings
   std::shared_ptr<SharedTable> table;
   std::optional<config::RedisBus> redis;
   if (s->backend == Backend::Redis) {
-    // The config reader sees only this filter's entry, so this is checked here, at start-up.
+    // The config check refuses this already; a factory made without it must not crash.
     if (env.config == nullptr || !env.config->redis) {
       log::error("rate_limit uses backend: redis but buses.redis is not configured",
                  {{"component", "rate_limit"}, {"at", config::to_string(s->mark)}});

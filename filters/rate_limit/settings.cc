@@ -151,6 +151,7 @@ std::shared_ptr<const Settings> read_settings(Diagnostics& diag, const Field& fi
   if (const Field* f = map.find("backend")) {
     if (auto b = config::read_choice(diag, *f, {"local", "redis"}, "backend")) {
       s->backend = *b == "redis" ? Backend::Redis : Backend::Local;
+      if (s->backend == Backend::Redis) s->uses_redis = f->value_mark;
     } else {
       backend_known = false;
     }

@@ -67,6 +67,23 @@ listeners:
        });
 }
 
+TEST_CASE("config: a rate_limit with backend redis needs buses.redis") {
+  CHECK(errors(R"(
+listeners:
+  - address: 127.0.0.1:8080
+    routes:
+      - name: chat
+        path: /chat
+        filters:
+          - rate_limit: { messages: { rate: 5/s }, backend: redis }
+          - rate_limit: { messages: { rate: 50/s } }
+        upstream: { echo: {} }
+)") == Errors{
+           "holdfast.yaml:7:61: route 'chat' filter rate_limit uses redis but buses.redis is not "
+           "configured",
+       });
+}
+
 TEST_CASE("config: a route that uses a bus needs that bus") {
   CHECK(errors(R"(
 listeners:
