@@ -152,6 +152,8 @@ listeners:
            "one of: rate, burst",
            "holdfast.yaml:12:63: 'failure_mode' applies only to backend: redis",
            "holdfast.yaml:12:95: table_size must be between 1024 and 16777216, got 10",
+           "holdfast.yaml:13:36: route 'a' filter rate_limit uses redis but buses.redis is not "
+           "configured",
            "holdfast.yaml:13:68: 'table_size' applies only to backend: local",
            "holdfast.yaml:13:86: 'per' picks the key for 'messages', which is not set",
            "holdfast.yaml:14:25: expected at least one of connections, messages or bytes in "
