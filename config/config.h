@@ -148,6 +148,9 @@ struct Config {
   // Without a traceparent on the upgrade, a new trace per connection, or per message.
   bool trace_per_message = false;
   Duration drain_timeout{std::chrono::seconds(10)};
+  // Reload when the file (or the directory entry naming it, as a Kubernetes ConfigMap swaps it)
+  // changes, as SIGHUP does.
+  bool watch = false;
   AdminConfig admin;
   std::optional<KafkaBus> kafka;
   std::optional<RedisBus> redis;

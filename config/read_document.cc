@@ -149,9 +149,9 @@ void read_document(Diagnostics& diag, const YAML::Node& root, Draft& draft) {
     diag.error(start, "expected a map at the top level, got " + describe(root));
     return;
   }
-  MapReader map(
-      diag, doc, "",
-      {"instance", "workers", "log", "tracing", "drain_timeout", "admin", "buses", "listeners"});
+  MapReader map(diag, doc, "",
+                {"instance", "workers", "log", "tracing", "reload", "drain_timeout", "admin",
+                 "buses", "listeners"});
   if (const Field* f = map.find("instance")) {
     if (auto instance = read_string(diag, *f)) {
       if (valid_instance(*instance)) {
@@ -180,6 +180,12 @@ void read_document(Diagnostics& diag, const YAML::Node& root, Draft& draft) {
     if (const Field* per = tracing.find("new_trace")) {
       auto value = read_choice(diag, *per, {"per_connection", "per_message"}, "trace mode");
       if (value) config.trace_per_message = *value == "per_message";
+    }
+  }
+  if (const Field* f = map.find("reload"); f && expect_map(diag, *f)) {
+    MapReader reload(diag, *f, "reload", {"watch"});
+    if (const Field* watch = reload.find("watch")) {
+      if (auto value = read_bool(diag, *watch)) config.watch = *value;
     }
   }
   if (const Field* f = map.find("drain_timeout")) {

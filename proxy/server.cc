@@ -13,6 +13,7 @@
 #include "proxy/bus/kafka_replies.h"
 #include "proxy/bus/redis_subscriber.h"
 #include "proxy/certificate_expiry.h"
+#include "proxy/config_watch.h"
 #include "proxy/listen_socket.h"
 #include "proxy/log.h"
 #include "proxy/metrics.h"
@@ -261,6 +262,11 @@ int Server::run() {
     for (auto& w : workers_)
       w->request_drain();
   }
+  if (runtime_.config->watch && !runtime_.config->file.empty()) {
+    watch_ = std::make_unique<ConfigWatch>(&loop_, runtime_.config->file,
+                                           [this] { reload("file watch"); });
+    if (!watch_->start()) watch_.reset();
+  }
   uv_timer_init(&loop_, &check_timer_);
   check_timer_.data = this;
   uv_timer_start(
@@ -302,6 +308,7 @@ void Server::shutdown_main_loop() {
   if (kafka_replies_) kafka_replies_->stop();
   if (redis_sub_) redis_sub_->stop();
   if (admin_) admin_->close();
+  if (watch_) watch_->stop();
   for (const auto& table : tables_) {
     for (const auto& route : table->filters)
       for (const auto& factory : route)

@@ -15,6 +15,7 @@
 namespace holdfast {
 
 class AdminServer;
+class ConfigWatch;
 class EmbeddedKafka;
 class KafkaReplies;
 class RedisSubscriber;
@@ -58,6 +59,7 @@ class Server {
   std::unique_ptr<KafkaReplies> kafka_replies_;
   std::unique_ptr<RedisSubscriber> redis_sub_;
   std::unique_ptr<AdminServer> admin_;
+  std::unique_ptr<ConfigWatch> watch_;  // reload.watch
   bool announced_ready_ = false;
   bool draining_ = false;
   bool stopped_ = false;

@@ -1,6 +1,6 @@
-// Live reload: SIGHUP loads the config file again. New routes and filters apply to new
-// connections; open connections are not dropped; a bad file or a change that needs a restart
-// leaves the running config in place, and each outcome is logged and counted.
+// Live reload: SIGHUP, or a change to a watched file, loads the config file again. New routes and
+// filters apply to new connections; open connections are not dropped; a bad file or a change that
+// needs a restart leaves the running config in place, and each outcome is logged and counted.
 #include <signal.h>
 
 #include <catch2/catch.hpp>
@@ -117,6 +117,39 @@ TEST_CASE("a change that needs a restart is reported and not applied", "[reload]
   REQUIRE(line);
   CHECK(line->raw.find("instance") != std::string::npos);
   CHECK(upgrade_status(proxy, "/b", {}) == 404);  // the new route was not applied either
+}
+
+TEST_CASE("with reload.watch, a changed file is reloaded without a signal, once per change",
+          "[reload]") {
+  const std::string watched = "reload: { watch: true }\n";
+  HoldfastProcess proxy(watched + fill(kBefore, {}));
+  REQUIRE(proxy.wait_for_log("watching the config file", Millis(5000)));
+  auto held = open_ws(proxy, "/a");
+  CHECK(upgrade_status(proxy, "/b", {}) == 404);
+
+  // Replaced by a rename, as editors and ConfigMap updates do.
+  rewrite(proxy.config_path(), watched + fill(kAfter, {}));
+  REQUIRE(proxy.wait_metric(R"(holdfast_config_reloads_total{result="success"})",
+                            [](double v) { return v >= 1; }, Millis(10000)) == 1);
+  CHECK(upgrade_status(proxy, "/b", {{"Origin", "https://app.example"}}) == 101);
+  expect_echo(*held, "still here");
+
+  // The same content again is no change; a broken file is refused and counted.
+  rewrite(proxy.config_path(), watched + fill(kAfter, {}));
+  std::this_thread::sleep_for(Millis(1000));
+  CHECK(reloads(proxy, "success") == 1);
+  rewrite(proxy.config_path(), watched + "listeners: 7\n");
+  REQUIRE(proxy.wait_metric(R"(holdfast_config_reloads_total{result="failure"})",
+                            [](double v) { return v >= 1; }, Millis(10000)) == 1);
+  CHECK(upgrade_status(proxy, "/b", {{"Origin", "https://app.example"}}) == 101);
+
+  // Turning the watch off is itself a change that needs a restart.
+  rewrite(proxy.config_path(), fill(kAfter, {}));
+  REQUIRE(proxy.wait_metric(R"(holdfast_config_reloads_total{result="restart_required"})",
+                            [](double v) { return v >= 1; }, Millis(10000)) == 1);
+  const auto line = proxy.wait_for_log("needs a restart", Millis(5000));
+  REQUIRE(line);
+  CHECK(line->raw.find("reload.watch") != std::string::npos);
 }
 
 TEST_CASE("reloads under load drop no connection and lose no message", "[reload]") {

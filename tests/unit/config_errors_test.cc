@@ -37,7 +37,7 @@ TEST_CASE("config: unknown top-level key lists the known ones") {
 listners: []
 )") == Errors{
            "holdfast.yaml:1:1: unknown key 'listners' at the top level; expected one of: "
-           "instance, workers, log, tracing, drain_timeout, admin, buses, listeners",
+           "instance, workers, log, tracing, reload, drain_timeout, admin, buses, listeners",
            "holdfast.yaml:1:1: missing required key 'listeners' at the top level",
        });
 }
