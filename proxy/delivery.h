@@ -2,6 +2,7 @@
 // the worker's MpscQueue, so it crosses threads without locks.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <string>
 
@@ -20,7 +21,10 @@ struct Delivery : MpscNode {
   FrameRef frame;    // Kind::Frame
   int close_code = 1000;
   std::string close_reason;
-  std::string channel;   // Kind::Subscribe / Unsubscribe
+  std::string channel;  // Kind::Subscribe / Unsubscribe
+  // The trace id (32 hex digits) of the reply's own `traceparent`, for its log lines; empty when
+  // it carried none. A fixed array, so a traced reply costs no allocation.
+  std::array<char, 33> trace_id{};
   bool counted = false;  // whether the sender expects an undeliverable count for a connection
   std::shared_ptr<const RouteTable> table;  // Kind::Reload: the routes for new connections
 };

@@ -70,6 +70,7 @@ void write(Level level, std::string_view msg, std::initializer_list<Field> field
   line += "\",\"msg\":";
   util::append_json_string(line, msg);
   for (const Field& f : fields) {
+    if (f.omit_empty && f.str.empty()) continue;
     line += ',';
     util::append_json_string(line, f.key);
     line += ':';

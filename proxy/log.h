@@ -25,12 +25,19 @@ struct Field {
   Field(std::string_view k, unsigned v) : key(k), num(v), is_num(true) {}
   Field(std::string_view k, uint64_t v) : key(k), num(static_cast<int64_t>(v)), is_num(true) {}
   Field(std::string_view k, double v) : key(k), dbl(v), is_dbl(true) {}
+  // A string field left out of the line when empty, such as the trace of a reply that had none.
+  static Field optional(std::string_view k, std::string_view v) {
+    Field f(k, v);
+    f.omit_empty = true;
+    return f;
+  }
   std::string_view key;
   std::string_view str;
   int64_t num = 0;
   double dbl = 0;
   bool is_num = false;
   bool is_dbl = false;
+  bool omit_empty = false;
 };
 
 // Lines whose `component` is kafka or redis (the bus clients' own logs) go to `fd` instead of

@@ -5,6 +5,7 @@
 
 #include "proxy/log.h"
 #include "proxy/util/ids.h"
+#include "proxy/util/trace.h"
 #include "proxy/util/utf8.h"
 #include "proxy/worker.h"
 
@@ -41,6 +42,12 @@ bool set_control(Delivery& d, ControlKind kind) {
   }
 }
 
+// The trace id of a reply's own traceparent, kept for its log lines; nothing when it is not valid.
+void set_trace_id(Delivery& d, std::string_view traceparent) {
+  util::TraceContext t;
+  if (util::parse_traceparent(traceparent, t)) util::write_trace_id(t, d.trace_id.data());
+}
+
 }  // namespace
 
 ReplyRouter::ReplyRouter(std::vector<std::unique_ptr<Worker>>& workers, Stats& stats,
@@ -51,6 +58,8 @@ void ReplyRouter::on_kafka_record(const rd_kafka_message_t& msg) {
   rd_kafka_headers_t* hdrs = nullptr;
   if (rd_kafka_message_headers(&msg, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR) hdrs = nullptr;
   auto d = std::make_unique<Delivery>();
+  if (const auto tp = header(hdrs, "traceparent")) set_trace_id(*d, *tp);
+  const log::Field trace = log::Field::optional("trace_id", d->trace_id.data());
 
   const auto target = header(hdrs, contract::kHeaderTarget);
   const auto correlation = header(hdrs, contract::kHeaderCorrelation);
@@ -58,7 +67,7 @@ void ReplyRouter::on_kafka_record(const rd_kafka_message_t& msg) {
     const Target t = contract::parse_target(*target);
     if (t.kind == Target::Kind::Invalid) {
       stats_.undeliverable[static_cast<size_t>(Undeliverable::BadTarget)].inc();
-      log::debug("reply with an invalid target dropped", {{"target", *target}});
+      log::debug("reply with an invalid target dropped", {{"target", *target}, trace});
       return;
     }
     d->target = t.kind;
@@ -68,7 +77,7 @@ void ReplyRouter::on_kafka_record(const rd_kafka_message_t& msg) {
     d->name.assign(*correlation);
   } else {
     stats_.undeliverable[static_cast<size_t>(Undeliverable::NoTarget)].inc();
-    log::debug("reply without a target dropped");
+    log::debug("reply without a target dropped", {trace});
     return;
   }
 
@@ -88,7 +97,7 @@ void ReplyRouter::on_kafka_record(const rd_kafka_message_t& msg) {
     }
     if (!valid || !set_control(*d, contract::parse_control(*control))) {
       stats_.bad_control.inc();
-      log::info("invalid control record ignored", {{"control", *control}});
+      log::info("invalid control record ignored", {{"control", *control}, trace});
       return;
     }
     dispatch(std::move(d));
@@ -170,6 +179,7 @@ void ReplyRouter::dispatch(std::unique_ptr<Delivery> d) {
     copy->close_code = d->close_code;
     copy->close_reason = d->close_reason;
     copy->channel = d->channel;
+    copy->trace_id = d->trace_id;
     workers_[i]->post(copy.release());
   }
   workers_.back()->post(d.release());

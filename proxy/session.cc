@@ -87,11 +87,9 @@ Session::Session(Worker& worker, Init init)
   trace_from_client_ =
       !init.traceparent.empty() && util::parse_traceparent(init.traceparent, trace_);
   if (!trace_from_client_) trace_ = util::new_trace();
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (uint8_t b : trace_.trace_id) {
-    trace_id_ += kHex[b >> 4];
-    trace_id_ += kHex[b & 15];
-  }
+  char hex[33];
+  util::write_trace_id(trace_, hex);
+  trace_id_.assign(hex, 32);
   opened_ = last_rx_ = last_message_ = Clock::now();
 }
 

@@ -384,7 +384,8 @@ void Worker::handle(Delivery& d) {
       auto it = by_id_.find(d.name);
       if (it == by_id_.end()) {
         stats_.undeliverable[static_cast<size_t>(Undeliverable::NoConnection)].inc();
-        log::debug("reply for a connection that is gone", {{"conn_id", d.name}});
+        log::debug("reply for a connection that is gone",
+                   {{"conn_id", d.name}, log::Field::optional("trace_id", d.trace_id.data())});
         return;
       }
       if (d.kind == Delivery::Kind::Frame) it->second->on_reply(Clock::now());
@@ -435,6 +436,10 @@ void Worker::deliver_to(Session& s, Delivery& d) {
       s.send(d.frame);
       return;
     case Delivery::Kind::Close:
+      log::info("close requested by upstream",
+                {{"conn_id", s.id()},
+                 {"code", d.close_code},
+                 log::Field::optional("trace_id", d.trace_id.data())});
       s.close(d.close_code, d.close_reason);
       return;
     case Delivery::Kind::Subscribe:

@@ -52,6 +52,14 @@ void fill_random(uint8_t* p, size_t size) {
 
 }  // namespace
 
+void write_trace_id(const TraceContext& trace, char out[33]) {
+  for (size_t i = 0; i < sizeof trace.trace_id; ++i) {
+    out[2 * i] = kHex[trace.trace_id[i] >> 4];
+    out[2 * i + 1] = kHex[trace.trace_id[i] & 0xF];
+  }
+  out[32] = '\0';
+}
+
 bool parse_traceparent(std::string_view text, TraceContext& out) {
   if (text.size() < kVersion00Size) return false;
   uint8_t version = 0;

@@ -20,6 +20,9 @@ struct TraceContext {
 // kept. On failure `out` is unchanged.
 bool parse_traceparent(std::string_view text, TraceContext& out);
 
+// The trace id as 32 lowercase hex digits and a terminating NUL, for log lines.
+void write_trace_id(const TraceContext& trace, char out[33]);
+
 // A new trace: random non-zero ids, flags 01 (sampled).
 TraceContext new_trace();
 

@@ -171,4 +171,41 @@ TEST_CASE("a message in five fragments becomes one record", "[kafka]") {
   CHECK_FALSE(inbound.next(Millis(1000)));
 }
 
+TEST_CASE("a reply's own traceparent names its trace in the reply's log lines", "[kafka]") {
+  Topics t;
+  KafkaConsumer inbound(t.in);
+  KafkaProducer replies;
+  HoldfastProcess proxy(t.config());
+  auto ws = open_ws(proxy, "/kafka/echo");
+  REQUIRE(ws->send_text("who am i"));
+  const auto rec = inbound.next(kWait);
+  REQUIRE(rec);
+  const std::string conn = rec->header("ce_connectionid").value_or("");
+  const std::string client_trace = rec->header("traceparent").value_or("").substr(3, 32);
+
+  // The service's own span, in another trace than the connection's.
+  const std::string reply_trace = "0af7651916cd43dd8448eb211c80319c";
+  REQUIRE(reply_trace != client_trace);
+  replies.produce(t.out, "",
+                  {{"holdfast-target", "connection:" + conn},
+                   {"holdfast-control", "close"},
+                   {"holdfast-close-code", "4001"},
+                   {"traceparent", "00-" + reply_trace + "-b7ad6b7169203331-01"}});
+  replies.flush();
+  const WsEvent closed = ws->recv(kWait);
+  INFO(describe(closed));
+  CHECK(closed.is_close(4001));
+  const auto line = proxy.wait_for_log(
+      [](const LogLine& l) { return l.msg() == "close requested by upstream"; }, kWait);
+  REQUIRE(line);
+  CHECK(line->field("trace_id") == reply_trace);
+  CHECK(line->field("conn_id") == conn);
+  // The connection's own lines keep the connection's trace.
+  const auto access = proxy.wait_for_log(
+      [&](const LogLine& l) { return l.field("conn_id") == conn && l.msg() != line->msg(); },
+      kWait);
+  REQUIRE(access);
+  CHECK(access->field("trace_id") == client_trace);
+}
+
 }  // namespace holdfast::test::e2e
