@@ -197,10 +197,12 @@ class JwtFilter final : public Filter {
   }
 
  private:
-  // An unknown kid waits when a fetch is running or may start now; keys never loaded wait only
-  // for a fetch already running.
+  // An unknown kid is refused at once, with the same 401 whether the URL is up or down, and asks
+  // for a refetch so that a retry finds a key the provider has just published. Holding it
+  // instead would cost a held connection per forged kid. Keys never loaded (start-up) wait for
+  // a fetch that is running.
   bool may_wait(Decision d) {
-    if (d == kUnknownKey) return fetcher_->ask_refetch();
+    if (d == kUnknownKey) fetcher_->ask_refetch();
     if (d == kKeysUnavailable) return fetcher_->fetching();
     return false;
   }

@@ -408,14 +408,13 @@ TEST_CASE("jwt: an unknown kid with the JWKS URL down is refused and the fetch i
 
   jwks.stop();
   std::this_thread::sleep_for(Millis(1200));  // past refetch_interval
-  // The last fetch went well, so an unknown kid asks for another and waits for it: the
-  // connection is held, and refused with a close once the fetch fails.
-  auto waited = with_token(proxy, "/url", minted.token("unknown_kid"));
-  REQUIRE(waited->response().status == 101);
-  expect_close(*waited, 1008, "unknown signing key", Millis(5000));
+  // The last fetch went well and the URL is now down: an unknown kid is refused at once, and
+  // asks for a refetch, which fails.
+  auto first = with_token(proxy, "/url", minted.token("unknown_kid"));
+  expect_401(*first, "unknown signing key");
   REQUIRE(proxy.wait_for_log("jwks fetch failed", Millis(5000)));
 
-  // Now the last fetch failed: no waiting, a plain 401.
+  // The same while the fetch is failing.
   auto refused = with_token(proxy, "/url", minted.token("unknown_kid"));
   expect_401(*refused, "unknown signing key");
   CHECK(proxy.metric(decisions("unknown_key")) == 2);
@@ -431,17 +430,18 @@ TEST_CASE("jwt: an unknown kid with the JWKS URL down is refused and the fetch i
   CHECK(jwks.wait_requests_above(before, Millis(10000)));
   check_tokens_not_logged(proxy, minted);
 
-  // A connection held for a fetch when SIGTERM comes still lets the proxy exit cleanly.
+  // A refetch under way when SIGTERM comes still lets the proxy exit cleanly.
   jwks.stop();
   std::this_thread::sleep_for(Millis(1200));
-  auto held = with_token(proxy, "/url", minted.token("unknown_kid"));
+  auto last = with_token(proxy, "/url", minted.token("unknown_kid"));
+  expect_401(*last, "unknown signing key");
   proxy.signal(SIGTERM);
   const auto status = proxy.wait_exit(Millis(15000));
   INFO(proxy.log_text());
   CHECK(status == std::optional<int>(0));
 }
 
-TEST_CASE("jwt: a new kid is accepted after a refetch from the JWKS URL", "[jwt]") {
+TEST_CASE("jwt: a new kid is refused once, asks for a refetch, and a retry is accepted", "[jwt]") {
   const Minted minted = mint_tokens(std::string(kSpec));
   HttpStub jwks;
   jwks.set_response(200, minted.key_set("initial"));
@@ -454,9 +454,14 @@ TEST_CASE("jwt: a new kid is accepted after a refetch from the JWKS URL", "[jwt]
   std::this_thread::sleep_for(Millis(1200));  // past refetch_interval
   jwks.set_response(200, minted.key_set("rotated"));
   auto rotated = with_token(proxy, "/url", minted.token("rotated"));
-  REQUIRE(rotated->response().status == 101);
-  expect_echo(*rotated);  // admitted once the refetch brought k2
+  expect_401(*rotated, "unknown signing key");  // refused at once, and a refetch asked for
   CHECK(jwks.wait_requests_above(fetched, Millis(2000)));
+  REQUIRE(proxy.wait_metric(
+              "holdfast_jwks_fetches_total{result=\"success\"}", [](double v) { return v >= 2; },
+              Millis(5000)) >= 2);
+  auto retried = with_token(proxy, "/url", minted.token("rotated"));
+  REQUIRE(retried->response().status == 101);
+  expect_echo(*retried);  // the refetch brought k2
   CHECK(jwks.requests() == fetched + 1);
 
   // Known now: no further fetch.
@@ -465,7 +470,7 @@ TEST_CASE("jwt: a new kid is accepted after a refetch from the JWKS URL", "[jwt]
   expect_echo(*again);
   CHECK(jwks.requests() == fetched + 1);
   CHECK(proxy.metric(decisions("allowed")) == 2);
-  CHECK(proxy.metric(decisions("unknown_key")) == 0);
+  CHECK(proxy.metric(decisions("unknown_key")) == 1);
 
   // SIGTERM stops the fetcher with everything else: a clean exit.
   proxy.signal(SIGTERM);
