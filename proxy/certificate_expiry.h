@@ -1,6 +1,6 @@
 // When each TLS listener's certificate expires, for
-// holdfast_tls_certificate_expiry_timestamp_seconds. Read once at start: the listeners keep the
-// certificate they loaded until a restart.
+// holdfast_tls_certificate_expiry_timestamp_seconds. Read at start and again on each reload,
+// which loads a renewed certificate into the listeners.
 #pragma once
 
 #include <cstdint>

@@ -7,6 +7,7 @@
 #include "proxy/delivery.h"
 #include "proxy/log.h"
 #include "proxy/server.h"
+#include "proxy/tls_certificates.h"
 #include "proxy/worker.h"
 
 namespace holdfast {
@@ -94,6 +95,17 @@ void Server::reload(std::string_view trigger) {
     stats_.config_reloads[static_cast<size_t>(ReloadResult::RestartRequired)].inc();
     return;
   }
+  // A renewed certificate is checked before anything changes: a half-written one fails the reload.
+  for (size_t l = 0; l < result.config->listeners.size(); ++l) {
+    const auto& tls = result.config->listeners[l].tls;
+    std::string error;
+    if (tls && !check_certificate_pair(tls->cert, tls->key, error)) {
+      log::error("config reload rejected",
+                 {{"error", "listeners[" + std::to_string(l) + "].tls: " + error}});
+      stats_.config_reloads[static_cast<size_t>(ReloadResult::Failure)].inc();
+      return;
+    }
+  }
   auto table = make_table(result.config);
   if (!table) {
     stats_.config_reloads[static_cast<size_t>(ReloadResult::Failure)].inc();
@@ -109,6 +121,7 @@ void Server::reload(std::string_view trigger) {
     d->table = table;
     w->post(d);
   }
+  certificates_ = read_certificate_expiry(runtime_.listeners);
   stats_.config_reloads[static_cast<size_t>(ReloadResult::Success)].inc();
   log::info("config reloaded",
             {{"file", file}, {"routes", static_cast<uint64_t>(table->routes.size())}});

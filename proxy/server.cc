@@ -172,8 +172,8 @@ bool Server::setup() {
   }
   const auto& cfg = *runtime_.config;
   if (cfg.admin.port != 0 || !cfg.admin.host.empty()) {
-    auto certificates = read_certificate_expiry(runtime_.listeners);
-    admin_ = std::make_unique<AdminServer>(&loop_, [this, certificates](std::string_view path) {
+    certificates_ = read_certificate_expiry(runtime_.listeners);
+    admin_ = std::make_unique<AdminServer>(&loop_, [this](std::string_view path) {
       AdminResponse r;
       if (path == "/healthz") {
         r.body = "ok\n";
@@ -185,7 +185,7 @@ bool Server::setup() {
         std::vector<const Stats*> all{&stats_};
         for (const auto& w : workers_)
           all.push_back(&w->stats());
-        ProcessState st{ready(), draining_, certificates};
+        ProcessState st{ready(), draining_, certificates_};
         r.content_type = "text/plain; version=0.0.4; charset=utf-8";
         r.body = render_metrics(runtime_, all, st);
       } else {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "proxy/certificate_expiry.h"
 #include "proxy/runtime.h"
 #include "proxy/stats.h"
 
@@ -59,7 +60,8 @@ class Server {
   std::unique_ptr<KafkaReplies> kafka_replies_;
   std::unique_ptr<RedisSubscriber> redis_sub_;
   std::unique_ptr<AdminServer> admin_;
-  std::unique_ptr<ConfigWatch> watch_;  // reload.watch
+  std::unique_ptr<ConfigWatch> watch_;           // reload.watch
+  std::vector<CertificateExpiry> certificates_;  // read at start and on each reload
   bool announced_ready_ = false;
   bool draining_ = false;
   bool stopped_ = false;

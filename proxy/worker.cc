@@ -263,6 +263,16 @@ void Worker::apply(std::shared_ptr<const RouteTable> table) {
     return;
   }
   log::debug("routes replaced", {{"worker", index_}});
+  // Listener files cannot change without a restart, so the same paths hold a renewal, if any.
+  for (size_t l = 0; l < vhosts_.size() && l < table_->config->listeners.size(); ++l) {
+    const auto& tls = table_->config->listeners[l].tls;
+    if (!tls) continue;
+    std::string error;
+    if (!ws::reload_certificate(vhosts_[l], tls->cert, tls->key, error)) {
+      log::error("TLS certificate not reloaded",
+                 {{"worker", index_}, {"listener", static_cast<uint64_t>(l)}, {"error", error}});
+    }
+  }
 }
 
 void Worker::resume(const filters::Pending& pending, const filters::Rejection* rejection) {

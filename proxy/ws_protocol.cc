@@ -5,6 +5,7 @@
 
 #include "proxy/log.h"
 #include "proxy/session.h"
+#include "proxy/tls_certificates.h"
 #include "proxy/worker.h"
 
 namespace holdfast::ws {
@@ -16,7 +17,12 @@ constexpr size_t kRxBufferSize = 512;
 struct VhostData {
   Worker* worker;
   size_t listener;
+  SSL_CTX* ssl_ctx;  // a TLS listener's server context, kept to load a renewed certificate
 };
+
+// libwebsockets hands each TLS vhost's server context to the protocol callback while it makes
+// the vhost; create_context takes it from here right after.
+thread_local SSL_CTX* t_new_server_ctx = nullptr;
 
 const char* status_text(unsigned status) {
   switch (status) {
@@ -64,7 +70,7 @@ Session* session_of(lws* wsi) {
   return static_cast<Session*>(lws_get_opaque_user_data(wsi));
 }
 
-int callback(lws* wsi, enum lws_callback_reasons reason, void* /*user*/, void* in, size_t len) {
+int callback(lws* wsi, enum lws_callback_reasons reason, void* user, void* in, size_t len) {
   switch (reason) {
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: {
       if (in == nullptr || std::strcmp(static_cast<const char*>(in), "websocket") != 0) return -1;
@@ -114,6 +120,9 @@ int callback(lws* wsi, enum lws_callback_reasons reason, void* /*user*/, void* i
       }
       return 0;
     case LWS_CALLBACK_PROTOCOL_DESTROY:
+      return 0;
+    case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
+      t_new_server_ctx = static_cast<SSL_CTX*>(user);
       return 0;
     default:
       return 0;
@@ -171,6 +180,7 @@ lws_context* create_context(Worker& worker, std::vector<lws_vhost*>& vhosts) {
       vi.ssl_cert_filepath = lc.tls->cert.c_str();
       vi.ssl_private_key_filepath = lc.tls->key.c_str();
     }
+    t_new_server_ctx = nullptr;
     lws_vhost* vh = lws_create_vhost(ctx, &vi);
     if (vh == nullptr) {
       log::error("libwebsockets vhost not created",
@@ -182,9 +192,24 @@ lws_context* create_context(Worker& worker, std::vector<lws_vhost*>& vhosts) {
         static_cast<VhostData*>(lws_protocol_vh_priv_zalloc(vh, &kProtocols[0], sizeof(VhostData)));
     vd->worker = &worker;
     vd->listener = l;
+    vd->ssl_ctx = lc.tls ? t_new_server_ctx : nullptr;
+    if (lc.tls && vd->ssl_ctx == nullptr) {
+      log::warn("TLS context not found; a reload will not renew this listener's certificate",
+                {{"worker", worker.index()}, {"listener", static_cast<uint64_t>(l)}});
+    }
     vhosts.push_back(vh);
   }
   return ctx;
+}
+
+bool reload_certificate(lws_vhost* vhost, const std::string& cert, const std::string& key,
+                        std::string& error) {
+  auto* vd = static_cast<VhostData*>(lws_protocol_vh_priv_get(vhost, &kProtocols[0]));
+  if (vd == nullptr || vd->ssl_ctx == nullptr) {
+    error = "no TLS context for this listener";
+    return false;
+  }
+  return load_certificate_pair(vd->ssl_ctx, cert, key, error);
 }
 
 void destroy_context(lws_context* context) {

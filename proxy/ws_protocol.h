@@ -17,6 +17,9 @@ namespace holdfast::ws {
 // One vhost per listener, none of which listens: sockets are accepted by the worker and adopted.
 lws_context* create_context(Worker& worker, std::vector<lws_vhost*>& vhosts);
 void destroy_context(lws_context* context);
+// Loads a TLS listener's certificate chain and key again into its vhost (the worker's thread).
+bool reload_certificate(lws_vhost* vhost, const std::string& cert, const std::string& key,
+                        std::string& error);
 bool adopt(lws_vhost* vhost, int fd, bool tls);
 
 std::string request_path(lws* wsi);

@@ -9,6 +9,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <catch2/catch.hpp>
@@ -22,18 +23,19 @@
 namespace holdfast::test::e2e {
 namespace {
 
-// A self-signed certificate and key for 127.0.0.1, written as PEM files.
+// A self-signed certificate and key for 127.0.0.1, written as PEM files; the serial number tells
+// one certificate from another.
 struct TestCertificate {
   TempFile cert{"", ".crt"};
   TempFile key{"", ".key"};
 
-  TestCertificate() {
+  explicit TestCertificate(long serial = 1, long valid_seconds = 3600) {
     EVP_PKEY* pkey = EVP_EC_gen("P-256");
     REQUIRE(pkey != nullptr);
     X509* x = X509_new();
-    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
     X509_gmtime_adj(X509_getm_notBefore(x), -60);
-    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+    X509_gmtime_adj(X509_getm_notAfter(x), valid_seconds);
     X509_set_pubkey(x, pkey);
     X509_NAME* name = X509_get_subject_name(x);
     X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
@@ -74,6 +76,7 @@ class TlsBridge {
   }
   int port() const { return port_; }
   bool handshake_done() const { return handshake_done_; }
+  long peer_serial() const { return peer_serial_; }
   std::string protocol() const { return protocol_; }
 
  private:
@@ -93,6 +96,10 @@ class TlsBridge {
     if (SSL_connect(ssl) == 1) {
       handshake_done_ = true;
       protocol_ = SSL_get_version(ssl);
+      if (X509* peer = SSL_get1_peer_certificate(ssl)) {
+        peer_serial_ = ASN1_INTEGER_get(X509_get_serialNumber(peer));
+        X509_free(peer);
+      }
       relay(plain, ssl, tcp);
     }
     SSL_free(ssl);
@@ -128,6 +135,7 @@ class TlsBridge {
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> handshake_done_{false};
+  std::atomic<long> peer_serial_{0};
   std::string protocol_;
 };
 
@@ -168,6 +176,75 @@ listeners:
   // A plain-text client on the TLS port is not served.
   WsClient plain;
   CHECK_FALSE(plain.connect("127.0.0.1", proxy.port(), "/echo"));
+}
+
+TEST_CASE("a reload loads a renewed certificate for new handshakes and refuses a broken one",
+          "[tls][reload]") {
+  TestCertificate certificate(1, 3600);
+  HoldfastProcess proxy(fill(R"(
+instance: e2e-tls-renew
+workers: 2
+admin: { address: 127.0.0.1:0 }
+listeners:
+  - address: 127.0.0.1:0
+    tls: { cert: "@CERT@", key: "@KEY@" }
+    routes:
+      - name: echo
+        path: /echo
+        upstream: { echo: {} }
+)",
+                             {{"CERT", certificate.cert.path()}, {"KEY", certificate.key.path()}}));
+  const std::string expiry =
+      "holdfast_tls_certificate_expiry_timestamp_seconds{listener=\"127.0.0.1:" +
+      std::to_string(proxy.port()) + "\"}";
+  const double first_expiry = proxy.metric(expiry);
+  auto echo = [](WsClient& ws, const std::string& text) {
+    REQUIRE(ws.send_text(text));
+    const WsEvent ev = ws.recv(Millis(5000));
+    INFO(describe(ev));
+    CHECK((ev.kind == WsEvent::Kind::Text && ev.data == text));
+  };
+
+  TlsBridge before(proxy.port());
+  WsClient held;
+  REQUIRE(held.connect("127.0.0.1", before.port(), "/echo"));
+  CHECK(before.peer_serial() == 1);
+
+  // Renewed in place, key and all, as cert-manager does; then SIGHUP.
+  {
+    TestCertificate renewed(2, 7200);
+    REQUIRE(std::rename(renewed.key.path().c_str(), certificate.key.path().c_str()) == 0);
+    REQUIRE(std::rename(renewed.cert.path().c_str(), certificate.cert.path().c_str()) == 0);
+  }
+  proxy.signal(SIGHUP);
+  REQUIRE(proxy.wait_metric(R"(holdfast_config_reloads_total{result="success"})",
+                            [](double v) { return v == 1; }, Millis(10000)) == 1);
+  for (int i = 0; i < 4; ++i) {  // both workers: the kernel spreads the connections
+    TlsBridge after(proxy.port());
+    WsClient ws;
+    REQUIRE(ws.connect("127.0.0.1", after.port(), "/echo"));
+    CHECK(after.peer_serial() == 2);
+    echo(ws, "renewed " + std::to_string(i));
+  }
+  echo(held, "the old handshake goes on");
+  CHECK(proxy.metric(expiry) > first_expiry + 3000);
+
+  // A half-written renewal fails the reload and changes nothing.
+  {
+    std::FILE* f = std::fopen(certificate.cert.path().c_str(), "w");
+    std::fputs("-----BEGIN CERTIFICATE-----\nMIIB\n", f);
+    std::fclose(f);
+  }
+  proxy.signal(SIGHUP);
+  REQUIRE(proxy.wait_metric(R"(holdfast_config_reloads_total{result="failure"})",
+                            [](double v) { return v == 1; }, Millis(10000)) == 1);
+  const auto line = proxy.wait_for_log("config reload rejected", Millis(5000));
+  REQUIRE(line);
+  CHECK(line->raw.find("listeners[0].tls") != std::string::npos);
+  TlsBridge still(proxy.port());
+  WsClient ws;
+  REQUIRE(ws.connect("127.0.0.1", still.port(), "/echo"));
+  CHECK(still.peer_serial() == 2);
 }
 
 }  // namespace holdfast::test::e2e
