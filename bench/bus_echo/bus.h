@@ -1,0 +1,30 @@
+// Kafka and Redis pieces shared by hf-bus-echo (the service) and hf-bus-direct (its client
+// without holdfast). See bench/README.md.
+#pragma once
+
+#include <hiredis/hiredis.h>
+#include <librdkafka/rdkafka.h>
+
+#include <atomic>
+#include <string>
+#include <string_view>
+
+namespace hfbench::bus {
+
+extern std::atomic<bool> g_stop;  // set by SIGTERM and SIGINT
+void HandleStopSignals();
+
+// A producer as holdfast makes one: linger 5 ms, acks from all replicas, idempotent.
+rd_kafka_t* NewProducer(const std::string& brokers);
+// A consumer assigned every partition of `topic` from its end, with no group to wait for.
+rd_kafka_t* NewTailConsumer(const std::string& brokers, const std::string& topic);
+// Produces one record, waiting on a full queue; false when the producer refuses it.
+bool Produce(rd_kafka_t* p, const std::string& topic, std::string_view key, std::string_view value,
+             std::string_view header, std::string_view header_value);
+// A header of a consumed record; empty when absent.
+std::string_view Header(const rd_kafka_message_t* m, const char* name);
+
+// host:port of a redis:// URL or host:port; blocking connection, exits on failure.
+redisContext* ConnectRedis(const std::string& address);
+
+}  // namespace hfbench::bus

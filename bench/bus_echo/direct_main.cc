@@ -1,0 +1,272 @@
+// hf-bus-direct: the same bus round trip as a holdfast route, without holdfast. It sends to the
+// route's inbound topic or stream as holdfast would (the same headers or fields, for 100 made-up
+// connection ids, round robin, as hf-load's 100 connections), through hf-bus-echo, and reads the
+// replies itself, so its latency is the floor that holdfast's added latency is measured against.
+//
+//   hf-bus-direct kafka BROKERS IN_TOPIC REPLY_TOPIC RATE SECONDS WARMUP SIZE
+//   hf-bus-direct redis ADDRESS IN_STREAM RATE SECONDS WARMUP SIZE
+//
+// Open loop: message k is due at start + k / RATE and carries that time, so a late send is
+// charged, not hidden. Every reply is checked: in order, none missing or repeated. Prints one
+// JSON line in hf-load's shape; exits 1, with no figures, when anything was lost or reordered.
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../common/histogram.h"
+#include "../common/ws.h"
+#include "bus.h"
+
+namespace {
+
+using namespace hfbench::bus;
+using hfbench::NowNs;
+
+constexpr uint64_t kConnections = 100;
+
+struct Payload {
+  uint64_t seq;  // message k goes to connection k % kConnections
+  uint64_t due_ns;
+};
+
+struct Run {
+  uint64_t rate = 0;
+  double seconds = 0, warmup = 0;
+  size_t size = 0;
+  std::string prefix;              // connection i is prefix + i
+  std::vector<std::string> conns;  // kConnections ids
+  uint64_t start_ns = 0, measure_from = 0, measure_to = 0;
+  std::atomic<uint64_t> sent{0};
+  std::atomic<bool> sending_done{false};
+  // Receiver only.
+  std::vector<uint64_t> next_seq;  // per connection; connection c's first message is c
+  uint64_t received = 0, measured = 0, reordered = 0, duplicate = 0, corrupt = 0;
+  hfbench::Histogram latency;
+
+  // `conn` is the connection the reply was addressed to.
+  void OnReply(std::string_view conn, std::string_view value) {
+    const uint64_t now = NowNs();
+    Payload p;
+    if (value.size() != size) {
+      ++corrupt;
+      return;
+    }
+    std::memcpy(&p, value.data(), sizeof p);
+    const uint64_t c = p.seq % kConnections;
+    if (conn != conns[c]) {
+      ++corrupt;
+      return;
+    }
+    ++received;
+    if (p.seq < next_seq[c]) {
+      ++duplicate;
+      return;
+    }
+    if (p.seq > next_seq[c]) ++reordered;  // a gap: something before it is late or lost
+    next_seq[c] = p.seq + kConnections;
+    if (p.due_ns >= measure_from && p.due_ns < measure_to) {
+      ++measured;
+      latency.Record(now - p.due_ns);
+    }
+  }
+};
+
+// Sends on schedule until the end; `send` writes one payload to a connection, and `flush` runs
+// whenever the next message is not yet due.
+template <typename Send, typename Flush>
+void SendLoop(Run& run, Send send, Flush flush) {
+  std::string buf(run.size, 'd');
+  const double interval = 1e9 / static_cast<double>(run.rate);
+  const uint64_t end = run.measure_to;
+  for (uint64_t k = 0;; ++k) {
+    const uint64_t due = run.start_ns + static_cast<uint64_t>(static_cast<double>(k) * interval);
+    if (due >= end || g_stop) break;
+    if (NowNs() < due && !flush()) break;
+    for (uint64_t now = NowNs(); now < due; now = NowNs()) {
+      if (due - now > 200000) usleep(static_cast<useconds_t>((due - now - 100000) / 1000));
+    }
+    const Payload p{k, due};
+    std::memcpy(buf.data(), &p, sizeof p);
+    if (!send(run.conns[k % kConnections], buf)) break;
+    run.sent.fetch_add(1, std::memory_order_relaxed);
+  }
+  flush();
+  run.sending_done = true;
+}
+
+int Report(Run& run) {
+  const uint64_t sent = run.sent.load();
+  const uint64_t missing = sent > run.received ? sent - run.received : 0;
+  const bool ok = missing == 0 && run.reordered == 0 && run.duplicate == 0 && run.corrupt == 0 &&
+                  run.measured > 0;
+  const double secs = static_cast<double>(run.measure_to - run.measure_from) / 1e9;
+  std::printf(
+      "{\"ok\":%s,\"mode\":\"open\",\"rate_target\":%lu,\"size\":%zu,\"sent\":%lu,"
+      "\"received\":%lu,\"missing\":%lu,\"reordered\":%lu,\"duplicate\":%lu,\"corrupt\":%lu",
+      ok ? "true" : "false", static_cast<unsigned long>(run.rate), run.size,
+      static_cast<unsigned long>(sent), static_cast<unsigned long>(run.received),
+      static_cast<unsigned long>(missing), static_cast<unsigned long>(run.reordered),
+      static_cast<unsigned long>(run.duplicate), static_cast<unsigned long>(run.corrupt));
+  if (ok) {
+    auto us = [](uint64_t ns) { return static_cast<double>(ns) / 1000.0; };
+    std::printf(
+        ",\"messages\":%lu,\"msgs_per_s\":%.0f,\"p50_us\":%.1f,\"p99_us\":%.1f,"
+        "\"p999_us\":%.1f,\"max_us\":%.1f",
+        static_cast<unsigned long>(run.measured), static_cast<double>(run.measured) / secs,
+        us(run.latency.Quantile(0.5)), us(run.latency.Quantile(0.99)),
+        us(run.latency.Quantile(0.999)), us(run.latency.max()));
+  }
+  std::printf("}\n");
+  if (!ok)
+    std::fprintf(stderr, "hf-bus-direct: FAILED: %lu missing, %lu out of order\n",
+                 static_cast<unsigned long>(missing),
+                 static_cast<unsigned long>(run.reordered + run.duplicate));
+  return ok ? 0 : 1;
+}
+
+void Schedule(Run& run) {
+  run.start_ns = NowNs() + 200000000;  // 200 ms to settle
+  run.measure_from = run.start_ns + static_cast<uint64_t>(run.warmup * 1e9);
+  run.measure_to = run.measure_from + static_cast<uint64_t>(run.seconds * 1e9);
+}
+
+// Receives until every sent message is back, or 3 s after sending stopped.
+template <typename Receive>
+void ReceiveLoop(Run& run, Receive receive_one) {
+  uint64_t quiet_since = 0;
+  while (true) {
+    const bool got = receive_one();
+    if (run.sending_done) {
+      if (run.received >= run.sent.load()) break;
+      const uint64_t now = NowNs();
+      if (!got && quiet_since == 0) quiet_since = now;
+      if (got) quiet_since = 0;
+      if (quiet_since != 0 && now - quiet_since > 3000000000ull) break;
+    }
+  }
+}
+
+int DirectKafka(Run& run, const std::string& brokers, const std::string& in,
+                const std::string& out) {
+  rd_kafka_t* consumer = NewTailConsumer(brokers, out);
+  rd_kafka_t* producer = NewProducer(brokers);
+  sleep(2);  // let the consumer's assignment reach the end offsets before anything is sent
+  Schedule(run);
+  std::thread sender([&] {
+    SendLoop(
+        run,
+        [&](const std::string& conn, const std::string& b) {
+          return Produce(producer, in, conn, b, "ce_connectionid", conn);
+        },
+        [&] {
+          rd_kafka_poll(producer, 0);
+          return true;
+        });
+    rd_kafka_flush(producer, 5000);
+  });
+  ReceiveLoop(run, [&] {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer, 1);
+    if (m == nullptr) return false;
+    const std::string_view conn = Header(m, "kafka_correlationId");
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR && conn.substr(0, run.prefix.size()) == run.prefix)
+      run.OnReply(conn, {static_cast<const char*>(m->payload), m->len});
+    rd_kafka_message_destroy(m);
+    return true;
+  });
+  sender.join();
+  rd_kafka_consumer_close(consumer);
+  rd_kafka_destroy(consumer);
+  rd_kafka_destroy(producer);
+  return Report(run);
+}
+
+// Reads the answers to `pending` pipelined commands.
+bool Drain(redisContext* c, size_t& pending) {
+  for (; pending > 0; --pending) {
+    void* r = nullptr;
+    if (redisGetReply(c, &r) != REDIS_OK) return false;
+    freeReplyObject(r);
+  }
+  return true;
+}
+
+int DirectRedis(Run& run, const std::string& address, const std::string& stream) {
+  redisContext* sub = ConnectRedis(address);
+  redisContext* pub = ConnectRedis(address);
+  const std::string channel_prefix = "holdfast:conn:";
+  for (const std::string& conn : run.conns) {
+    const std::string channel = channel_prefix + conn;
+    freeReplyObject(redisCommand(sub, "SUBSCRIBE %b", channel.data(), channel.size()));
+  }
+  const timeval tv{0, 100000};
+  redisSetTimeout(sub, tv);
+  Schedule(run);
+  std::thread sender([&] {
+    size_t pending = 0;  // XADDs written and not yet answered: pipelined as holdfast does
+    SendLoop(
+        run,
+        [&](const std::string& conn, const std::string& b) {
+          const std::string channel = channel_prefix + conn;
+          redisAppendCommand(pub, "XADD %b * data %b connectionid %b replyto %b", stream.data(),
+                             stream.size(), b.data(), b.size(), conn.data(), conn.size(),
+                             channel.data(), channel.size());
+          return ++pending < 1024 || Drain(pub, pending);
+        },
+        [&] { return Drain(pub, pending); });
+  });
+  ReceiveLoop(run, [&] {
+    void* r = nullptr;
+    if (redisGetReply(sub, &r) != REDIS_OK) {
+      sub->err = 0;  // a read timeout; the context stays usable
+      return false;
+    }
+    auto* reply = static_cast<redisReply*>(r);
+    if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 3) {
+      const std::string_view channel(reply->element[1]->str, reply->element[1]->len);
+      run.OnReply(channel.substr(channel_prefix.size()),
+                  {reply->element[2]->str, reply->element[2]->len});
+    }
+    freeReplyObject(reply);
+    return true;
+  });
+  sender.join();
+  redisFree(sub);
+  redisFree(pub);
+  return Report(run);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  HandleStopSignals();
+  Run run;
+  run.prefix = "direct-" + std::to_string(getpid()) + "-";
+  for (uint64_t i = 0; i < kConnections; ++i) {
+    run.conns.push_back(run.prefix + std::to_string(i));
+    run.next_seq.push_back(i);
+  }
+  const bool kafka = argc == 9 && std::strcmp(argv[1], "kafka") == 0;
+  const bool redis = argc == 8 && std::strcmp(argv[1], "redis") == 0;
+  if (kafka || redis) {
+    const int a = kafka ? 5 : 4;
+    run.rate = std::strtoull(argv[a], nullptr, 10);
+    run.seconds = std::atof(argv[a + 1]);
+    run.warmup = std::atof(argv[a + 2]);
+    run.size = std::max<size_t>(std::strtoull(argv[a + 3], nullptr, 10), sizeof(Payload));
+  }
+  if ((kafka || redis) && run.rate > 0 && run.seconds > 0) {
+    return kafka ? DirectKafka(run, argv[2], argv[3], argv[4]) : DirectRedis(run, argv[2], argv[3]);
+  }
+  std::fputs(
+      "usage: hf-bus-direct kafka BROKERS IN_TOPIC REPLY_TOPIC RATE SECONDS WARMUP SIZE\n"
+      "       hf-bus-direct redis ADDRESS IN_STREAM RATE SECONDS WARMUP SIZE\n",
+      stderr);
+  return 2;
+}

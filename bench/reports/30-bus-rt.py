@@ -1,0 +1,67 @@
+"""The bus round-trip section: holdfast with Kafka and Redis, against the same trip without it."""
+
+TARGET_CPU = {"kafka": 10.0, "redis": 8.0}
+
+
+def section(ctx):
+    s = next((r for r in ctx.rows if r["scenario"] == "bus-rt-settings"), None)
+    if s is None:
+        return []
+    out = ["## Bus round trips (kafka-rt, redis-rt)", ""]
+    p = out.append
+    p("client (`hf-load`) → holdfast (`workers: 1`) → bus → `hf-bus-echo` → bus → holdfast → "
+      "client, on one local Kafka broker (KRaft, one node, topics of 3 partitions) and one "
+      "redis-server. The Kafka route publishes each message keyed by its connection and reads "
+      "replies from a reply topic; the Redis route XADDs to a stream and takes replies on the "
+      "connection's pub/sub channel. `hf-bus-echo` answers every message with the same bytes, "
+      "addressed back by the contract; `hf-bus-direct` sends the same records (headers or fields "
+      "as holdfast writes them) through the same echo service and reads the replies itself: the "
+      "round trip without holdfast. Everything shares the machine's two cores with the broker, "
+      "so these are figures for this machine, not for Kafka.")
+    p("")
+    p(f"Closed loop: {s['connections']} connections × {s['inflight']} in flight. Open loop: "
+      f"{s['connections']} connections at {s['shares'].replace(' ', ', ')} % of the closed loop's rate. {s['duration']} s measured after "
+      f"{s['warmup']} s. Holdfast CPU per message is its utime+stime over the run ÷ round trips "
+      "(each is one message in and one reply out); echo CPU likewise for `hf-bus-echo`.")
+    for bus in ("kafka", "redis"):
+        p("")
+        p(f"### {bus}")
+        p("")
+        p("| run | msgs/s | p50 µs | p99 µs | p99.9 µs | max µs | holdfast CPU µs/msg "
+          "| echo CPU µs/msg | echo CPU % of a core | direct p50 µs | direct p99 µs "
+          "| p99 added by holdfast µs |")
+        p("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        runs = [r for r in ctx.rows if r["scenario"].startswith(f"{bus}-rt-")
+                and r["server"] == "holdfast-w1"]
+        for r in runs:
+            name = r["scenario"][len(bus) + 4:]
+            echo = next((e for e in ctx.rows if e["scenario"] == f"{bus}-rt-echo-cpu"
+                         and e.get("of") == r["scenario"]), None)
+            if r["exit"] != 0:
+                p(f"| {name} | failed | | | | | | | | | | |")
+                continue
+            L = r["load"]
+            n = L.get("received", 0)
+            hf_cpu = ctx.cpu_per_msg(r)
+            echo_cpu = echo["cpu_ticks"] * ctx.tick_us / n if echo and n else None
+            wall = L["duration_s"] + L["warmup_s"]
+            echo_share = (echo["cpu_ticks"] * ctx.tick_us / 1e6 / wall * 100) if echo else None
+            direct = None
+            if name.startswith("open-"):
+                direct = ctx.find(f"{bus}-rt-direct-{name[5:]}", "hf-bus-direct")
+            d50 = direct["load"]["p50_us"] if direct else None
+            d99 = direct["load"]["p99_us"] if direct else None
+            added = L["p99_us"] - d99 if d99 is not None else None
+            p(f"| {name} | {L['msgs_per_s']:.0f} | {L['p50_us']:.0f} | {L['p99_us']:.0f} | "
+              f"{L['p999_us']:.0f} | {L['max_us']:.0f} | {ctx.fmt(hf_cpu, '.1f')} | "
+              f"{ctx.fmt(echo_cpu, '.1f')} | {ctx.fmt(echo_share, '.0f')} | "
+              f"{ctx.fmt(d50, '.0f')} | {ctx.fmt(d99, '.0f')} | {ctx.fmt(added, '.0f')} |")
+        closed = ctx.find(f"{bus}-rt-closed", "holdfast-w1")
+        if closed:
+            c = ctx.cpu_per_msg(closed)
+            met = "met" if c is not None and c <= TARGET_CPU[bus] else "not met"
+            p("")
+            p(f"Target: ≤ {TARGET_CPU[bus]:.0f} µs of holdfast CPU per message in and out; at "
+              f"saturation (closed loop) {ctx.fmt(c, '.1f')} µs: {met}. Added latency target: "
+              "p99 at half of saturation ≤ 1 ms above the direct round trip (last column).")
+    return out

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# kafka-rt and redis-rt: client -> holdfast -> bus -> hf-bus-echo -> bus -> holdfast -> client.
+# For each bus: the closed loop for saturation (and holdfast's CPU per message there), then open
+# loops at fixed shares of that rate for latency, and hf-bus-direct at the same rates: the same round trip
+# through the same echo service without holdfast, so the difference is what holdfast adds.
+# hf-bus-echo's own CPU is recorded to show it is not the bottleneck. Kafka and Redis are
+# started when they are not running, and stopped again only then.
+set -euo pipefail
+source "$(dirname "$0")/../lib.sh"
+# Open-loop rates as percentages of the closed loop's rate on the same bus.
+case "$MODE" in
+  quick) DUR=4 WARM=1 SHARES="10 50" ;;
+  *) DUR=15 WARM=3 SHARES="10 25 50" ;;
+esac
+CONNS=100 INFLIGHT=10 SIZE=32
+KAFKA=127.0.0.1:9092 REDIS=127.0.0.1:6379
+IN=bench-rt-in OUT=bench-rt-out
+
+STARTED_BUSES=()
+if ! "$ROOT/scripts/kafka.sh" status >/dev/null 2>&1; then STARTED_BUSES+=(kafka); fi
+if ! "$ROOT/scripts/redis.sh" status >/dev/null 2>&1; then STARTED_BUSES+=(redis); fi
+"$ROOT/scripts/kafka.sh" start >&2
+"$ROOT/scripts/redis.sh" start >&2
+"$ROOT/scripts/kafka.sh" create-topics "$IN" "$OUT" >&2
+ECHO_PIDS=()
+stop_all() {
+  for p in "${ECHO_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${ECHO_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  for b in "${STARTED_BUSES[@]}"; do "$ROOT/scripts/$b.sh" stop >&2 || true; done
+  bench_cleanup
+}
+trap stop_all EXIT
+
+CONFIG=$BENCH_TMP/bus-rt.yaml
+cat >"$CONFIG" <<YAML
+instance: bench
+workers: 1
+log: { level: warn }
+drain_timeout: 1s
+admin: { address: 127.0.0.1:0 }
+buses:
+  kafka: { brokers: "$KAFKA" }
+  redis: { url: "redis://$REDIS" }
+listeners:
+  - address: 127.0.0.1:$PORT
+    routes:
+      - name: kafka-rt
+        path: /kafka
+        upstream: { kafka: { topic: $IN, key: connection } }
+        replies: { kafka: { topic: $OUT } }
+      - name: redis-rt
+        path: /redis
+        upstream: { redis: { stream: $IN } }
+        replies: { redis: {} }
+YAML
+
+"$BENCH_BUILD/hf-bus-echo" kafka "$KAFKA" "$IN" "$OUT" >"$BENCH_TMP/echo-kafka.json" &
+ECHO_PIDS+=($!)
+KAFKA_ECHO=$!
+"$BENCH_BUILD/hf-bus-echo" redis "$REDIS" "$IN" >"$BENCH_TMP/echo-redis.json" &
+ECHO_PIDS+=($!)
+REDIS_ECHO=$!
+start_server holdfast-w1 "$HOLDFAST" -c "$CONFIG"
+sleep 2  # the echo services' and holdfast's consumers reach the ends of their topics
+
+FAILED=0
+for bus in kafka redis; do
+  echo_pid=$KAFKA_ECHO
+  direct_args=(kafka "$KAFKA" "$IN" "$OUT")
+  if [[ $bus == redis ]]; then
+    echo_pid=$REDIS_ECHO
+    direct_args=(redis "$REDIS" "$IN")
+  fi
+  e0=$(cpu_ticks "$echo_pid")
+  measure "$bus-rt-closed" holdfast-w1 --path "/$bus" --size $SIZE --connections $CONNS \
+    --closed $INFLIGHT --duration "$DUR" --warmup "$WARM" || FAILED=1
+  record "{\"scenario\":\"$bus-rt-echo-cpu\",\"server\":\"hf-bus-echo\",\"exit\":0,\"of\":\"$bus-rt-closed\",\"cpu_ticks\":$(($(cpu_ticks "$echo_pid") - e0))}"
+  sat=$(python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    r=json.loads(l)
+    if r["scenario"]==sys.argv[2] and r["exit"]==0: print(int(r["load"]["msgs_per_s"]))' \
+    "$RAW" "$bus-rt-closed")
+  for share in $SHARES; do
+    rate=$((${sat:-0} * share / 100))
+    [[ $rate -gt 0 ]] || continue
+    e0=$(cpu_ticks "$echo_pid")
+    measure "$bus-rt-open-$rate" holdfast-w1 --path "/$bus" --size $SIZE --connections $CONNS \
+      --rate "$rate" --duration "$DUR" --warmup "$WARM" || FAILED=1
+    record "{\"scenario\":\"$bus-rt-echo-cpu\",\"server\":\"hf-bus-echo\",\"exit\":0,\"of\":\"$bus-rt-open-$rate\",\"cpu_ticks\":$(($(cpu_ticks "$echo_pid") - e0))}"
+    rc=0
+    out=$("${LOAD_PIN[@]}" "$BENCH_BUILD/hf-bus-direct" "${direct_args[@]}" "$rate" "$DUR" "$WARM" \
+      "$SIZE") || rc=$?
+    [[ -n "$out" ]] || out='{}'
+    record "{\"scenario\":\"$bus-rt-direct-$rate\",\"server\":\"hf-bus-direct\",\"exit\":$rc,\"load\":$out}"
+    echo "  $bus-rt-direct-$rate: $out" >&2
+    [[ $rc -eq 0 ]] || FAILED=1
+  done
+done
+record "{\"scenario\":\"bus-rt-settings\",\"server\":\"-\",\"exit\":0,\"connections\":$CONNS,\"inflight\":$INFLIGHT,\"size\":$SIZE,\"duration\":$DUR,\"warmup\":$WARM,\"shares\":\"$SHARES\"}"
+exit $FAILED
