@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# rate sweep: open-loop latency against rate on the echo route, holdfast (one worker) beside
+# hf-lws-echo, at shares of the rate holdfast sustained in the echo scenario's closed loop (which
+# runs first). Feeds the latency-against-rate plot.
+set -euo pipefail
+source "$(dirname "$0")/../lib.sh"
+case "$MODE" in
+  quick) DUR=2 WARM=1 SHARES="10 50 90" ;;
+  *) DUR=8 WARM=2 SHARES="5 10 25 50 75 90" ;;
+esac
+SAT=$(python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    r=json.loads(l)
+    if r["server"]=="holdfast-w1" and r["scenario"]=="echo-closed" and r["exit"]==0:
+        print(int(r["load"]["msgs_per_s"]))' "$RAW")
+if [[ -z "$SAT" ]]; then
+  echo "rate sweep: no closed-loop rate from the echo scenario; skipped" >&2
+  exit 0
+fi
+FAILED=0
+for s in holdfast-w1 lws-echo; do
+  start_echo "$s"
+  for share in $SHARES; do
+    measure "sweep-$share" "$s" --path /echo --size 32 --connections 100 \
+      --rate $((SAT * share / 100)) --duration "$DUR" --warmup "$WARM" || FAILED=1
+  done
+  stop_server
+done
+record "{\"scenario\":\"sweep-settings\",\"server\":\"-\",\"exit\":0,\"saturation\":$SAT,\"shares\":\"$SHARES\",\"duration\":$DUR,\"warmup\":$WARM}"
+exit $FAILED
