@@ -1,0 +1,38 @@
+"""The churn section: upgrades per second, plain and with an RS256 JWT to verify."""
+
+TARGETS = {"churn-plain": 20_000, "churn-jwt": 10_000}
+
+
+def section(ctx):
+    s = next((r for r in ctx.rows if r["scenario"] == "churn-settings"), None)
+    if s is None:
+        return []
+    out = ["## Churn: upgrades per second", ""]
+    p = out.append
+    p(f"`hf-churn` keeps {s['slots']} connections cycling: connect, upgrade, one message echoed "
+      "and checked, closing handshake, then a reset so no TIME_WAIT piles up. `churn-jwt` is the "
+      "same echo route behind a `jwt` filter with an RS256 key from a JWKS file, every upgrade "
+      f"carrying `Authorization: Bearer` (2048-bit RSA). {s['duration']} s measured after "
+      f"{s['warmup']} s. Upgrades per core-second divide the upgrades by the server's CPU "
+      "seconds over the run.")
+    p("")
+    p("| run | server | upgrades/s | p50 µs | p99 µs | CPU µs/upgrade | upgrades per core-second "
+      "| ÷ lws-echo | target per core | met |")
+    p("|---|---|---|---|---|---|---|---|---|---|")
+    base = ctx.find("churn-plain", "lws-echo")
+    base_cpu = ctx.cpu_per_msg(base, base["load"]["upgrades"]) if base else None
+    for r in ctx.rows:
+        if not r["scenario"].startswith("churn-") or r["scenario"] == "churn-settings":
+            continue
+        if r["exit"] != 0:
+            p(f"| {r['scenario']} | {r['server']} | failed | | | | | | | |")
+            continue
+        L = r["load"]
+        cpu = ctx.cpu_per_msg(r, L["upgrades"])
+        per_core = 1e6 / cpu if cpu else None
+        target = TARGETS.get(r["scenario"]) if r["server"].startswith("holdfast") else None
+        met = ("yes" if per_core and per_core >= target else "no") if target else ""
+        p(f"| {r['scenario']} | {r['server']} | {L['upgrades_per_s']:.0f} | {L['p50_us']:.0f} | "
+          f"{L['p99_us']:.0f} | {ctx.fmt(cpu, '.1f')} | {ctx.fmt(per_core, '.0f')} | "
+          f"{ctx.ratio(base_cpu, cpu) if cpu else 'n/a'} | {target or ''} | {met} |")
+    return out
