@@ -109,3 +109,26 @@ start_echo() {  # holdfast-w1|holdfast-w2|lws-echo|floor
     floor) start_server "$1" "$BENCH_BUILD/hf-floor" --port "$PORT" ;;
   esac
 }
+
+# Opens `connections` idle connections to a fresh echo server with hf-load --idle over `procs`
+# processes, and records the server's RSS and the machine's Slab before and after.
+idle_measure() {  # scenario server connections procs
+  local scenario=$1 server=$2 n=$3 procs=$4 rss0 slab0 rss1 slab1 rc=0
+  start_echo "$server"
+  sleep 0.5
+  rss0=$(rss_kb "$SERVER_PID") slab0=$(slab_kb)
+  rm -f "$BENCH_TMP"/ready.*
+  "${LOAD_PIN[@]}" "$LOAD" --port "$PORT" --path /echo --idle --connections "$n" --procs "$procs" \
+    --src-count 16 --duration "$IDLE_HOLD" --ready-file "$BENCH_TMP/ready" >"$BENCH_TMP/idle.json" &
+  local lpid=$! p
+  for ((p = 0; p < procs; ++p)); do
+    for _ in $(seq 1200); do [[ -e "$BENCH_TMP/ready.$p" ]] && break; sleep 0.05; done
+  done
+  sleep 0.5
+  rss1=$(rss_kb "$SERVER_PID") slab1=$(slab_kb)
+  wait "$lpid" || rc=$?
+  record "{\"scenario\":\"$scenario\",\"server\":\"$server\",\"exit\":$rc,\"rss0_kb\":$rss0,\"rss1_kb\":$rss1,\"slab0_kb\":$slab0,\"slab1_kb\":$slab1,\"hold_s\":$IDLE_HOLD,\"load\":$(cat "$BENCH_TMP/idle.json")}"
+  echo "  $scenario $server: rss $rss0 -> $rss1 KiB, slab $slab0 -> $slab1 KiB" >&2
+  stop_server
+  [[ $rc -eq 0 ]]
+}

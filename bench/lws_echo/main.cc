@@ -83,9 +83,13 @@ const lws_protocols kProtocols[] = {
 int main(int argc, char** argv) {
   const char* host = "127.0.0.1";
   int port = 9001;
+  const char* cert = nullptr;  // with --cert and --key, wss: the TLS baseline
+  const char* key = nullptr;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--host") == 0) host = argv[i + 1];
     if (std::strcmp(argv[i], "--port") == 0) port = std::atoi(argv[i + 1]);
+    if (std::strcmp(argv[i], "--cert") == 0) cert = argv[i + 1];
+    if (std::strcmp(argv[i], "--key") == 0) key = argv[i + 1];
   }
   lws_set_log_level(LLL_ERR, nullptr);
   lws_context_creation_info info;
@@ -95,6 +99,11 @@ int main(int argc, char** argv) {
   info.protocols = kProtocols;
   info.options = LWS_SERVER_OPTION_LIBUV;
   info.fd_limit_per_thread = 0;
+  if (cert != nullptr && key != nullptr) {
+    info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.ssl_cert_filepath = cert;
+    info.ssl_private_key_filepath = key;
+  }
   lws_context* context = lws_create_context(&info);
   if (context == nullptr) {
     std::fprintf(stderr, "hf-lws-echo: cannot create the context on %s:%d\n", host, port);

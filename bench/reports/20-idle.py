@@ -2,24 +2,50 @@
 
 
 def section(ctx):
-    rows = ctx.all("idle-")
+    return (table(ctx, "idle-", "Idle connections (plaintext)", 2048) + [""] +
+            table(ctx, "idle-tls-", "Idle connections (TLS)", 16384) + [""] + at_the_limit(ctx))
+
+
+def at_the_limit(ctx):
+    rows = [r for r in ctx.rows if r["scenario"].startswith("idle-max-")]
     if not rows:
         return []
-    out = ["## Idle connections (plaintext)", ""]
+    out = ["## Idle connections at the file limit", ""]
+    r = rows[0]
+    if r["scenario"] == "idle-max-skipped":
+        return out + [f"Not run in quick mode (`ulimit -n` here: {r['limit']})."]
+    n = int(r["scenario"][len("idle-max-"):])
+    if r["exit"] != 0:
+        return out + [f"holdfast (`workers: 1`) with {n} connections: failed: `{r.get('load')}`"]
+    per = (r["rss1_kb"] - r["rss0_kb"]) * 1024 / n
+    out.append(f"holdfast (`workers: 1`) held {r['load']['connected']} of {n} idle connections "
+               f"(`ulimit -n` less 64), opened by `hf-load --idle --procs 2`: RSS "
+               f"{r['rss0_kb']} → {r['rss1_kb']} KiB, {per:.0f} bytes per connection.")
+    return out
+
+
+def table(ctx, prefix, title, target):
+    rows = [r for r in ctx.rows if r["scenario"].startswith(prefix)
+            and not (prefix == "idle-" and r["scenario"].startswith(("idle-tls-", "idle-max-")))]
+    if not rows:
+        return []
+    out = [f"## {title}", ""]
     p = out.append
-    p("`hf-load --idle --connections N` opens N connections to a fresh server, holds them and sends "
-      "nothing. RSS is the server's VmRSS before and after opening them. Slab is the machine's "
-      "`Slab` from /proc/meminfo, so it holds both ends of each loopback connection and anything "
-      "else the machine did meanwhile.")
+    p("N connections to a fresh server, opened, held, sending nothing (`hf-load --idle` in "
+      "plaintext, `bench/tls_idle/hold.py` over TLS, with a self-signed P-256 certificate). RSS "
+      "is the server's VmRSS before and after opening them. Slab is the machine's `Slab` from "
+      "/proc/meminfo, so it holds both ends of each loopback connection and anything else the "
+      "machine did meanwhile.")
     p("")
     p("| server | connections | open | RSS before KiB | RSS after KiB | RSS bytes/conn "
       "| slab bytes/conn | RSS/conn ÷ lws-echo |")
     p("|---|---|---|---|---|---|---|---|")
-    for n in (1000, 10000):
-        base = ctx.find(f"idle-{n}", "lws-echo")
+    counts = sorted({int(r["scenario"][len(prefix):]) for r in rows})
+    for n in counts:
+        base = ctx.find(f"{prefix}{n}", "lws-echo")
         base_per = (base["rss1_kb"] - base["rss0_kb"]) * 1024 / n if base else None
         for name in ("holdfast-w1", "lws-echo"):
-            r = ctx.find(f"idle-{n}", name)
+            r = ctx.find(f"{prefix}{n}", name)
             if r is None:
                 p(f"| {name} | {n} | failed | | | | | |")
                 continue
@@ -27,4 +53,6 @@ def section(ctx):
             slab = (r["slab1_kb"] - r["slab0_kb"]) * 1024 / n
             p(f"| {name} | {n} | {r['load']['connected']} | {r['rss0_kb']} | {r['rss1_kb']} | "
               f"{per:.0f} | {slab:.0f} | {ctx.ratio(per, base_per)} |")
+    p("")
+    p(f"Target: ≤ {target} bytes of RSS per connection for holdfast.")
     return out
