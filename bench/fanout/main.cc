@@ -39,6 +39,7 @@ struct Options {
   int procs = 1;
   double rate = 10;
   double duration_s = 10, warmup_s = 2;
+  double drain_s = 3;  // after the last record, for it to reach everyone
   std::string redis = "127.0.0.1:6379";
   std::string channel = "holdfast:channel:bench";
   std::string src_base = "127.0.0.2";
@@ -281,6 +282,8 @@ bool Parse(int argc, char** argv, Options* o) {
       o->duration_s = std::atof(v);
     else if (a == "--warmup")
       o->warmup_s = std::atof(v);
+    else if (a == "--drain")
+      o->drain_s = std::atof(v);
     else if (a == "--redis")
       o->redis = v;
     else if (a == "--channel")
@@ -305,7 +308,7 @@ int main(int argc, char** argv) {
   if (!Parse(argc, argv, &o)) {
     std::fputs(
         "usage: hf-fanout [--host H] [--port P] [--path P] [--subscribers N] [--procs K]\n"
-        "                 [--rate R] [--duration S] [--warmup S] [--redis HOST:PORT]\n"
+        "                 [--rate R] [--duration S] [--warmup S] [--drain S] [--redis HOST:PORT]\n"
         "                 [--channel C] [--size B] [--src-base IP] [--src-count N]\n"
         "N subscribers over K processes; R records/s PUBLISHed to C once all are open.\n"
         "Prints one JSON line; exits 1 when any record was lost, repeated or reordered.\n",
@@ -375,7 +378,7 @@ int main(int argc, char** argv) {
       freeReplyObject(r);
       ++published;
     }
-    usleep(3000000);  // the last records' way through
+    usleep(static_cast<useconds_t>(o.drain_s * 1e6));  // the last records' way through
   }
   auto merged = std::make_unique<Result>();
   bool complete = all_ready;
