@@ -413,8 +413,30 @@ void Session::send(const FrameRef& frame) {
     close(1008, "slow consumer");
     return;
   }
+  // Nothing queued and nothing half-sent: write now, sparing the writable round trip (two epoll
+  // changes and a poll) that fan-out would otherwise pay per delivery. lws keeps whatever the
+  // socket does not take and finishes it when writable, before anything else is written.
+  if (out_.empty() && !ping_due_ && !lws_partial_buffered(wsi_)) {
+    if (!write_frame(*frame.get())) {
+      kill_ = true;
+      lws_callback_on_writable(wsi_);
+    }
+    return;
+  }
   out_.push(frame);
   lws_callback_on_writable(wsi_);
+}
+
+bool Session::write_frame(Frame& f) {
+  const int n =
+      lws_write(wsi_, f.payload(), f.size(), f.text() ? LWS_WRITE_TEXT : LWS_WRITE_BINARY);
+  if (n < static_cast<int>(f.size())) return false;
+  ++messages_out_;
+  bytes_out_ += f.size();
+  stats().messages_out.inc();
+  stats().bytes_out.inc(f.size());
+  last_message_ = Clock::now();  // idle means no messages either way
+  return true;
 }
 
 void Session::on_reply(Clock::time_point now) {
@@ -449,20 +471,10 @@ CallbackResult Session::on_writable() {
     buf[LWS_PRE + 1] = 'f';
     if (lws_write(wsi_, buf + LWS_PRE, 2, LWS_WRITE_PING) < 0) return CallbackResult::Close;
   }
-  bool wrote = false;
   while (!out_.empty() && !lws_send_pipe_choked(wsi_)) {
-    Frame* f = out_.front();
-    const int n =
-        lws_write(wsi_, f->payload(), f->size(), f->text() ? LWS_WRITE_TEXT : LWS_WRITE_BINARY);
-    if (n < static_cast<int>(f->size())) return CallbackResult::Close;
-    ++messages_out_;
-    bytes_out_ += f->size();
-    wrote = true;
-    stats().messages_out.inc();
-    stats().bytes_out.inc(f->size());
+    if (!write_frame(*out_.front())) return CallbackResult::Close;
     out_.pop();
   }
-  if (wrote) last_message_ = Clock::now();  // idle means no messages either way
   if (!out_.empty()) {
     lws_callback_on_writable(wsi_);
   } else if (closing_ && !close_sent_) {

@@ -107,6 +107,8 @@ class Session {
   // Runs on_message from filter `from`; Continue when the message may go on.
   CallbackResult filter_message(size_t from);
   void refuse_message(size_t filter, const filters::Rejection& r);
+  // Writes one frame and counts it; false when lws could not take it.
+  bool write_frame(Frame& f);
   void maybe_open();
   void continue_upgrade(size_t from);
   CallbackResult fail(int code, std::string_view reason);
