@@ -41,6 +41,7 @@ struct Options {
   double duration_s = 10, warmup_s = 2;
   double drain_s = 3;  // after the last record, for it to reach everyone
   std::string redis = "127.0.0.1:6379";
+  std::string http;  // HOST:PORT/PATH: publish with HTTP POST (nchan) instead of Redis
   std::string channel = "holdfast:channel:bench";
   std::string src_base = "127.0.0.2";
   int src_count = 8;
@@ -137,6 +138,76 @@ void OnRecord(const Options& o, Conn& c, const uint8_t* p, size_t len, uint64_t 
     r.latency.Record(now - pl.due_ns);
   }
 }
+
+// Publishes records: PUBLISH to a Redis channel (holdfast's services), or HTTP POST on one
+// kept-alive connection (nchan's publisher endpoint).
+class Publisher {
+ public:
+  explicit Publisher(const Options& o) : o_(o) {
+    const std::string& where = o.http.empty() ? o.redis : o.http;
+    const size_t slash = where.find('/');
+    const std::string hostport = where.substr(0, slash);
+    const size_t colon = hostport.rfind(':');
+    const std::string host = hostport.substr(0, colon);
+    const int port = std::atoi(hostport.c_str() + colon + 1);
+    if (o.http.empty()) {
+      redis_ = redisConnect(host.c_str(), port);
+      ok_ = redis_ != nullptr && !redis_->err;
+      return;
+    }
+    path_ = slash == std::string::npos ? "/" : where.substr(slash);
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in dst{};
+    dst.sin_family = AF_INET;
+    dst.sin_port = htons(static_cast<uint16_t>(port));
+    inet_pton(AF_INET, host.c_str(), &dst.sin_addr);
+    ok_ = connect(fd_, reinterpret_cast<sockaddr*>(&dst), sizeof dst) == 0;
+  }
+  ~Publisher() {
+    if (redis_ != nullptr) redisFree(redis_);
+    if (fd_ >= 0) close(fd_);
+  }
+  bool ok() const { return ok_; }
+
+  bool Publish(const std::string& payload) {
+    if (redis_ != nullptr) {
+      auto* r =
+          static_cast<redisReply*>(redisCommand(redis_, "PUBLISH %b %b", o_.channel.data(),
+                                                o_.channel.size(), payload.data(), payload.size()));
+      if (r == nullptr) return false;
+      freeReplyObject(r);
+      return true;
+    }
+    const std::string req = "POST " + path_ + " HTTP/1.1\r\nHost: bench\r\nContent-Length: " +
+                            std::to_string(payload.size()) +
+                            "\r\nContent-Type: application/octet-stream\r\n\r\n" + payload;
+    if (send(fd_, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size()))
+      return false;
+    // One response: its head, then Content-Length bytes of body.
+    std::string in;
+    char buf[4096];
+    size_t need = std::string::npos;
+    while (need == std::string::npos || in.size() < need) {
+      const ssize_t n = recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) return false;
+      in.append(buf, static_cast<size_t>(n));
+      const size_t end = in.find("\r\n\r\n");
+      if (need == std::string::npos && end != std::string::npos) {
+        const size_t cl = in.find("Content-Length: ");
+        need =
+            end + 4 + (cl != std::string::npos && cl < end ? std::atoi(in.c_str() + cl + 16) : 0);
+      }
+    }
+    return in.compare(0, 10, "HTTP/1.1 2") == 0;
+  }
+
+ private:
+  const Options& o_;
+  redisContext* redis_ = nullptr;
+  int fd_ = -1;
+  std::string path_;
+  bool ok_ = false;
+};
 
 // Parses whole frames out of c.in.
 bool Drain(const Options& o, Conn& c, uint64_t now, uint64_t from, uint64_t to, Result& r) {
@@ -284,6 +355,8 @@ bool Parse(int argc, char** argv, Options* o) {
       o->warmup_s = std::atof(v);
     else if (a == "--drain")
       o->drain_s = std::atof(v);
+    else if (a == "--http")
+      o->http = v;
     else if (a == "--redis")
       o->redis = v;
     else if (a == "--channel")
@@ -309,7 +382,8 @@ int main(int argc, char** argv) {
     std::fputs(
         "usage: hf-fanout [--host H] [--port P] [--path P] [--subscribers N] [--procs K]\n"
         "                 [--rate R] [--duration S] [--warmup S] [--drain S] [--redis HOST:PORT]\n"
-        "                 [--channel C] [--size B] [--src-base IP] [--src-count N]\n"
+        "                 [--channel C] [--http HOST:PORT/PATH] [--size B] [--src-base IP]\n"
+        "                 [--src-count N]\n"
         "N subscribers over K processes; R records/s PUBLISHed to C once all are open.\n"
         "Prints one JSON line; exits 1 when any record was lost, repeated or reordered.\n",
         stderr);
@@ -344,11 +418,10 @@ int main(int argc, char** argv) {
     if (read(c.ready, &byte, 1) != 1) all_ready = false;
   }
   // Publish on schedule.
-  const size_t colon = o.redis.rfind(':');
-  redisContext* redis =
-      redisConnect(o.redis.substr(0, colon).c_str(), std::atoi(o.redis.c_str() + colon + 1));
-  if (redis == nullptr || redis->err) {
-    std::fprintf(stderr, "hf-fanout: cannot connect to redis at %s\n", o.redis.c_str());
+  Publisher publisher(o);
+  if (!publisher.ok()) {
+    std::fprintf(stderr, "hf-fanout: cannot connect to the publisher at %s\n",
+                 o.http.empty() ? o.redis.c_str() : o.http.c_str());
     all_ready = false;
   }
   uint64_t published = 0;
@@ -371,11 +444,7 @@ int main(int argc, char** argv) {
       }
       const Payload pl{k, due};
       std::memcpy(payload.data(), &pl, sizeof pl);
-      auto* r =
-          static_cast<redisReply*>(redisCommand(redis, "PUBLISH %b %b", o.channel.data(),
-                                                o.channel.size(), payload.data(), payload.size()));
-      if (r == nullptr) break;
-      freeReplyObject(r);
+      if (!publisher.Publish(payload)) break;
       ++published;
     }
     usleep(static_cast<useconds_t>(o.drain_s * 1e6));  // the last records' way through
@@ -415,7 +484,6 @@ int main(int argc, char** argv) {
     int status = 0;
     waitpid(c.pid, &status, 0);
   }
-  if (redis != nullptr) redisFree(redis);
   const Result& m = *merged;
   const uint64_t failures =
       m.connect_failed + m.closed_early + m.missing + m.reordered + m.duplicate + m.corrupt;

@@ -2,7 +2,9 @@
 # fanout: subscribers on one channel of a holdfast route (`subscribe: ["bench"]`), records
 # PUBLISHed to holdfast:channel:bench in Redis at fixed rates, as a service replies to a channel.
 # hf-fanout checks that every subscriber gets every record in order and measures delivery
-# latency; holdfast's CPU over the run gives deliveries per second per core.
+# latency; holdfast's CPU over the run gives deliveries per second per core. The same runs go
+# against nchan (nginx with WebSocket subscribers, published to with HTTP POST), when Debian's
+# packages can be had (bench/peers/nchan.sh).
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 case "$MODE" in
@@ -38,21 +40,58 @@ listeners:
         replies: { redis: {} }
 YAML
 
-FAILED=0
-for rate in $RATES; do
-  # A fresh server for each rate, so every run starts from the same state.
-  start_server holdfast-w1 "$HOLDFAST" -c "$CONFIG"
+NCHAN=()
+if mapfile -t NCHAN < <("$ROOT/bench/peers/nchan.sh") && [[ ${#NCHAN[@]} -eq 2 ]]; then
+  NGINX_DIR=$BENCH_TMP/nginx
+  mkdir -p "$NGINX_DIR"/{logs,body,proxy,fcgi,uwsgi,scgi}
+  cat >"$NGINX_DIR/nginx.conf" <<NGINX
+load_module ${NCHAN[1]};
+worker_processes 1;
+daemon off;
+master_process off;
+error_log $NGINX_DIR/logs/error.log warn;
+pid $NGINX_DIR/nginx.pid;
+events { worker_connections 20000; }
+http {
+  access_log off;
+  server {
+    listen 127.0.0.1:$PORT;
+    location = /fanout { nchan_subscriber websocket; nchan_channel_id bench; }
+    location = /pub { nchan_publisher; nchan_channel_id bench; nchan_message_buffer_length 0; }
+  }
+}
+NGINX
+else
+  NCHAN=()
+  record "{\"scenario\":\"fanout-nchan-missing\",\"server\":\"nchan\",\"exit\":0}"
+fi
+
+fanout() {  # server rate publisher-args...
+  local server=$1 rate=$2 t0 t1 out rc=0
+  shift 2
   t0=$(cpu_ticks "$SERVER_PID")
-  rc=0
   out=$("${LOAD_PIN[@]}" "$BENCH_BUILD/hf-fanout" --port "$PORT" --path /fanout \
-    --subscribers "$SUBS" --procs 2 --rate "$rate" --duration "$DUR" --warmup "$WARM" \
-    --redis "$REDIS") || rc=$?
+    --subscribers "$SUBS" --procs 2 --rate "$rate" --duration "$DUR" --warmup "$WARM" "$@") ||
+    rc=$?
   t1=$(cpu_ticks "$SERVER_PID")
   [[ -n "$out" ]] || out='{}'
-  record "{\"scenario\":\"fanout-$rate\",\"server\":\"holdfast-w1\",\"exit\":$rc,\"cpu_ticks\":$((t1 - t0)),\"rss_kb\":$(rss_kb "$SERVER_PID"),\"load\":$out}"
-  echo "  fanout-$rate holdfast-w1: $out" >&2
-  [[ $rc -eq 0 ]] || FAILED=1
+  record "{\"scenario\":\"fanout-$rate\",\"server\":\"$server\",\"exit\":$rc,\"cpu_ticks\":$((t1 - t0)),\"rss_kb\":$(rss_kb "$SERVER_PID"),\"load\":$out}"
+  echo "  fanout-$rate $server: $out" >&2
+  [[ $rc -eq 0 ]]
+}
+
+FAILED=0
+for rate in $RATES; do
+  # A fresh server for each run, so every run starts from the same state.
+  start_server holdfast-w1 "$HOLDFAST" -c "$CONFIG"
+  fanout holdfast-w1 "$rate" --redis "$REDIS" || FAILED=1
   stop_server
+  if [[ ${#NCHAN[@]} -eq 2 ]]; then
+    start_server nchan "${NCHAN[0]}" -p "$NGINX_DIR/" -c "$NGINX_DIR/nginx.conf" \
+      -e "$NGINX_DIR/logs/error.log"
+    fanout nchan "$rate" --http "127.0.0.1:$PORT/pub" || FAILED=1
+    stop_server
+  fi
 done
 record "{\"scenario\":\"fanout-settings\",\"server\":\"-\",\"exit\":0,\"subscribers\":$SUBS,\"duration\":$DUR,\"warmup\":$WARM,\"rates\":\"$RATES\"}"
 exit $FAILED
