@@ -4,8 +4,8 @@
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 case "$MODE" in
-  quick) DUR=10 WARM=1 OPEN_DUR=4 OPEN_WARM=1 ;;
-  *) DUR=30 WARM=5 OPEN_DUR=30 OPEN_WARM=5 ;;
+  quick) DUR=3 WARM=1 OPEN_DUR=2 OPEN_WARM=1 ;;
+  *) DUR=20 WARM=3 OPEN_DUR=20 OPEN_WARM=3 ;;
 esac
 CONNS=100 INFLIGHT=10 SIZE=32
 SERVERS=(holdfast-w1 holdfast-w2 lws-echo floor)

@@ -8,7 +8,7 @@
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 case "$MODE" in
-  quick) SUBS=2000 DUR=3 WARM=1 RATES="25 100" ;;
+  quick) SUBS=2000 DUR=2 WARM=1 RATES="50" ;;
   *) SUBS=10000 DUR=10 WARM=2 RATES="10 50 100" ;;
 esac
 REDIS=127.0.0.1:6379
