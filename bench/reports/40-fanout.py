@@ -18,6 +18,11 @@ def section(ctx):
       "CPU per delivery is holdfast's utime+stime over the whole run (connecting included) ÷ "
       "every delivery; deliveries per core-second is its inverse.")
     p("")
+    p("The rates stay below what one holdfast worker sustains here: past it, records published "
+      "through Redis queue up inside holdfast (nothing slows a Redis publisher), arrive later "
+      "than the run waits for, and the run fails. nchan's HTTP publisher is slowed down by nginx "
+      "instead, so past its capacity nchan's latency grows rather than its backlog.")
+    p("")
     p("nchan is nginx 1.22 with Debian's nchan 1.3.6 module, one worker process, subscribers on "
       "`nchan_subscriber websocket`, records POSTed to its `nchan_publisher` location on one "
       "kept-alive connection; the same client checks it the same way.")

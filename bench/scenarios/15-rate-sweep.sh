@@ -6,7 +6,7 @@ set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 case "$MODE" in
   quick) DUR=1 WARM=1 SHARES="10 90" ;;
-  *) DUR=8 WARM=2 SHARES="5 10 25 50 75 90" ;;
+  *) DUR=5 WARM=2 SHARES="5 10 25 50 75 90" ;;
 esac
 SAT=$(python3 -c 'import json,sys
 for l in open(sys.argv[1]):

@@ -9,7 +9,7 @@ set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 case "$MODE" in
   quick) SUBS=2000 DUR=2 WARM=1 RATES="50" ;;
-  *) SUBS=10000 DUR=10 WARM=2 RATES="10 50 100" ;;
+  *) SUBS=10000 DUR=8 WARM=2 RATES="2 5 10" ;;
 esac
 REDIS=127.0.0.1:6379
 STARTED_REDIS=0
