@@ -22,11 +22,49 @@ fi
 
 BENCH_TMP=$(mktemp -d)
 SERVER_PID=
+EXTRA_PIDS=()     # other processes a scenario started (echo services, more instances)
+STARTED_BUSES=()  # buses a scenario started; ones already running are left alone
 bench_cleanup() {
   stop_server
+  local p b
+  for p in "${EXTRA_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${EXTRA_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  for b in "${STARTED_BUSES[@]}"; do "$ROOT/scripts/$b.sh" stop >&2 || true; done
   rm -rf "$BENCH_TMP"
 }
 trap bench_cleanup EXIT
+
+start_buses() {  # kafka|redis...
+  local b
+  for b in "$@"; do
+    if ! "$ROOT/scripts/$b.sh" status >/dev/null 2>&1; then STARTED_BUSES+=("$b"); fi
+    "$ROOT/scripts/$b.sh" start >&2
+  done
+}
+
+# A holdfast config whose route /fanout joins every connection to channel "bench", with replies
+# through Redis at $1. Prints the file's path.
+fanout_config() {  # redis-address
+  local f=$BENCH_TMP/fanout-$RANDOM.yaml
+  cat >"$f" <<YAML
+instance: bench
+workers: 1
+log: { level: warn }
+drain_timeout: 1s
+admin: { address: 127.0.0.1:0 }
+buses:
+  redis: { url: "redis://$1" }
+listeners:
+  - address: 127.0.0.1:$PORT
+    routes:
+      - name: fanout
+        path: /fanout
+        subscribe: ["bench"]
+        upstream: { echo: {} }
+        replies: { redis: {} }
+YAML
+  echo "$f"
+}
 
 # A holdfast config with only the echo route on /echo; extra YAML lines (already indented for the
 # top level) may follow as $2. Prints the file's path.

@@ -16,20 +16,8 @@ CONNS=100 INFLIGHT=10 SIZE=32
 KAFKA=127.0.0.1:9092 REDIS=127.0.0.1:6379
 IN=bench-rt-in OUT=bench-rt-out
 
-STARTED_BUSES=()
-if ! "$ROOT/scripts/kafka.sh" status >/dev/null 2>&1; then STARTED_BUSES+=(kafka); fi
-if ! "$ROOT/scripts/redis.sh" status >/dev/null 2>&1; then STARTED_BUSES+=(redis); fi
-"$ROOT/scripts/kafka.sh" start >&2
-"$ROOT/scripts/redis.sh" start >&2
+start_buses kafka redis
 "$ROOT/scripts/kafka.sh" create-topics "$IN" "$OUT" >&2
-ECHO_PIDS=()
-stop_all() {
-  for p in "${ECHO_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${ECHO_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  for b in "${STARTED_BUSES[@]}"; do "$ROOT/scripts/$b.sh" stop >&2 || true; done
-  bench_cleanup
-}
-trap stop_all EXIT
 
 CONFIG=$BENCH_TMP/bus-rt.yaml
 cat >"$CONFIG" <<YAML
@@ -55,10 +43,10 @@ listeners:
 YAML
 
 "$BENCH_BUILD/hf-bus-echo" kafka "$KAFKA" "$IN" "$OUT" >"$BENCH_TMP/echo-kafka.json" &
-ECHO_PIDS+=($!)
+EXTRA_PIDS+=($!)
 KAFKA_ECHO=$!
 "$BENCH_BUILD/hf-bus-echo" redis "$REDIS" "$IN" >"$BENCH_TMP/echo-redis.json" &
-ECHO_PIDS+=($!)
+EXTRA_PIDS+=($!)
 REDIS_ECHO=$!
 start_server holdfast-w1 "$HOLDFAST" -c "$CONFIG"
 sleep 2  # the echo services' and holdfast's consumers reach the ends of their topics

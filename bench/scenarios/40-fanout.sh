@@ -12,33 +12,8 @@ case "$MODE" in
   *) SUBS=10000 DUR=8 WARM=2 RATES="2 5 10" ;;
 esac
 REDIS=127.0.0.1:6379
-STARTED_REDIS=0
-if ! "$ROOT/scripts/redis.sh" status >/dev/null 2>&1; then STARTED_REDIS=1; fi
-"$ROOT/scripts/redis.sh" start >&2
-stop_all() {
-  bench_cleanup
-  if [[ $STARTED_REDIS -eq 1 ]]; then "$ROOT/scripts/redis.sh" stop >&2 || true; fi
-}
-trap stop_all EXIT
-
-CONFIG=$BENCH_TMP/fanout.yaml
-cat >"$CONFIG" <<YAML
-instance: bench
-workers: 1
-log: { level: warn }
-drain_timeout: 1s
-admin: { address: 127.0.0.1:0 }
-buses:
-  redis: { url: "redis://$REDIS" }
-listeners:
-  - address: 127.0.0.1:$PORT
-    routes:
-      - name: fanout
-        path: /fanout
-        subscribe: ["bench"]
-        upstream: { echo: {} }
-        replies: { redis: {} }
-YAML
+start_buses redis
+CONFIG=$(fanout_config "$REDIS")
 
 NCHAN=()
 if mapfile -t NCHAN < <("$ROOT/bench/peers/nchan.sh") && [[ ${#NCHAN[@]} -eq 2 ]]; then
