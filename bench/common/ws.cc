@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <cstring>
+#include <string>
 
 namespace hfbench {
 
@@ -81,6 +82,17 @@ std::string AcceptKey(std::string_view key) {
     out += i + 2 < sizeof(md) ? kAlphabet[v & 63] : '=';
   }
   return out;
+}
+
+std::string UpgradeRequest(std::string_view host, int port, std::string_view path,
+                           std::string_view key, std::string_view extra) {
+  std::string r;
+  r.reserve(192);
+  r.append("GET ").append(path).append(" HTTP/1.1\r\nHost: ").append(host).append(":");
+  r.append(std::to_string(port));
+  r.append("\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ");
+  r.append(key).append("\r\nSec-WebSocket-Version: 13\r\n").append(extra).append("\r\n");
+  return r;
 }
 
 std::string_view HeaderValue(std::string_view head, std::string_view name) {

@@ -45,6 +45,11 @@ void ApplyMask(uint8_t* data, size_t len, const uint8_t key[4], size_t offset = 
 // The Sec-WebSocket-Accept value for a Sec-WebSocket-Key.
 std::string AcceptKey(std::string_view key);
 
+// A client's upgrade request for ws://host:port/path with the given Sec-WebSocket-Key; `extra`
+// holds further header lines, each ending in CRLF.
+std::string UpgradeRequest(std::string_view host, int port, std::string_view path,
+                           std::string_view key, std::string_view extra = {});
+
 // Case-insensitive header lookup in an HTTP head (up to the blank line). Empty when absent.
 std::string_view HeaderValue(std::string_view head, std::string_view name);
 

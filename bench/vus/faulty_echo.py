@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A WebSocket echo server that misbehaves once, on purpose, to show that echo.js notices.
+"""A WebSocket echo server that misbehaves once, on purpose, to show that the scenario checks notice.
 
     faulty_echo.py PORT MODE
 
@@ -14,7 +14,7 @@ MODE is one of:
   reset     drop the connection of the 7th message without a close frame
   refuse    answer the 3rd upgrade request with 503
 
-Listens on 127.0.0.1 only. Standard library only; enough of RFC 6455 for k6's client
+Listens on 127.0.0.1 only. Standard library only; enough of RFC 6455 for a WebSocket client
 (unfragmented frames, masked from the client, ping and close).
 """
 import asyncio

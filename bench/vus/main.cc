@@ -1,0 +1,238 @@
+// hf-vus: echo scenario checks with virtual users, the shape of bench/k6/echo.js. See
+// bench/vus/README.md.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "../common/ws.h"
+#include "users.h"
+
+namespace {
+
+using hfbench::VuOptions;
+using hfbench::VuResult;
+
+void Usage() {
+  std::fputs(
+      "usage: hf-vus [options]\n"
+      "  --host H              server address, loopback only (127.0.0.1)\n"
+      "  --port P              server port (8080)\n"
+      "  --path P              request path (/echo)\n"
+      "  --vus N               virtual users (100)\n"
+      "  --connections N       connections per user, one after the other (3)\n"
+      "  --messages N          messages per connection, one at a time (5)\n"
+      "  --interval-ms MS      from a reply to the next message, and to the close (2000)\n"
+      "  --size B              bytes per message, at least 32 (64)\n"
+      "  --reply-timeout-ms MS a message not answered by then is lost (30000)\n"
+      "  --ramp S              first connections spread over S seconds (1, 2, 5 or 10 by users)\n"
+      "  --max-duration S      no connection starts after S seconds (120)\n"
+      "  --grace S             connections still open S seconds later are cut off (10)\n"
+      "  --procs N             worker processes, users split between them (1)\n"
+      "  --src-base IP         first source address (127.0.0.2)\n"
+      "  --src-count N         source addresses used round robin (8)\n"
+      "Prints a summary. Exits 0 when every check and threshold held, 99 when any did not,\n"
+      "2 on bad usage.\n",
+      stderr);
+}
+
+double DefaultRamp(int vus) {
+  if (vus <= 100) return 1;
+  if (vus <= 1000) return 2;
+  if (vus <= 5000) return 5;
+  return 10;
+}
+
+bool Parse(int argc, char** argv, VuOptions* o, int* procs) {
+  double ramp = -1;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (i + 1 >= argc) return false;
+    const char* v = argv[++i];
+    if (a == "--host") {
+      o->host = v;
+    } else if (a == "--port") {
+      o->port = std::atoi(v);
+    } else if (a == "--path") {
+      o->path = v;
+    } else if (a == "--vus") {
+      o->vus = std::atoi(v);
+    } else if (a == "--connections") {
+      o->connections = std::atoi(v);
+    } else if (a == "--messages") {
+      o->messages = std::atoi(v);
+    } else if (a == "--interval-ms") {
+      o->interval_ms = std::atoi(v);
+    } else if (a == "--size") {
+      o->size = std::atoi(v);
+    } else if (a == "--reply-timeout-ms") {
+      o->reply_timeout_ms = std::atoi(v);
+    } else if (a == "--ramp") {
+      ramp = std::atof(v);
+    } else if (a == "--max-duration") {
+      o->max_duration_s = std::atof(v);
+    } else if (a == "--grace") {
+      o->grace_s = std::atof(v);
+    } else if (a == "--procs") {
+      *procs = std::atoi(v);
+    } else if (a == "--src-base") {
+      o->src_base = v;
+    } else if (a == "--src-count") {
+      o->src_count = std::atoi(v);
+    } else {
+      return false;
+    }
+  }
+  o->ramp_s = ramp >= 0 ? ramp : DefaultRamp(o->vus);
+  return o->host.rfind("127.", 0) == 0 && o->src_base.rfind("127.", 0) == 0 && o->port > 0 &&
+         o->vus > 0 && o->connections > 0 && o->messages > 0 && o->interval_ms >= 0 &&
+         o->size >= 32 && o->size <= 65536 && o->reply_timeout_ms > 0 && *procs > 0 &&
+         *procs <= o->vus && o->src_count > 0;
+}
+
+bool ReadAll(int fd, void* buf, size_t len) {
+  auto* p = static_cast<char*>(buf);
+  while (len > 0) {
+    ssize_t n = read(fd, p, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    p += n;
+    len -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// Runs the users in `procs` child processes and merges what they found. False when a child did
+// not report.
+bool RunAll(const VuOptions& o, int procs, VuResult* total) {
+  if (procs == 1) {
+    hfbench::RunUsers(o, total);
+    return true;
+  }
+  struct Child {
+    pid_t pid;
+    int fd;
+  };
+  std::vector<Child> children;
+  int first = 0;
+  for (int p = 0; p < procs; ++p) {
+    VuOptions mine = o;
+    mine.first_vu = first;
+    mine.vus_here = o.vus / procs + (p < o.vus % procs ? 1 : 0);
+    first += mine.vus_here;
+    int fds[2];
+    if (pipe(fds) != 0) return false;
+    pid_t pid = fork();
+    if (pid == 0) {
+      close(fds[0]);
+      auto* r = new VuResult();
+      hfbench::RunUsers(mine, r);
+      const char* b = reinterpret_cast<const char*>(r);
+      size_t left = sizeof(*r);
+      while (left > 0) {
+        ssize_t n = write(fds[1], b, left);
+        if (n <= 0) _exit(1);
+        b += n;
+        left -= static_cast<size_t>(n);
+      }
+      _exit(0);
+    }
+    close(fds[1]);
+    if (pid < 0) return false;
+    children.push_back({pid, fds[0]});
+  }
+  bool ok = true;
+  auto* r = new VuResult();
+  for (Child& c : children) {
+    *r = VuResult();
+    if (ReadAll(c.fd, r, sizeof(*r))) {
+      total->Merge(*r);
+    } else {
+      ok = false;
+    }
+    close(c.fd);
+    int status = 0;
+    waitpid(c.pid, &status, 0);
+  }
+  delete r;
+  return ok;
+}
+
+void Line(const char* name, unsigned long long value, const char* note = "") {
+  std::printf("  %-22s %llu%s\n", name, value, note);
+}
+
+void Times(const char* name, const hfbench::Histogram& h) {
+  auto ms = [&](double q) { return static_cast<double>(h.Quantile(q)) / 1e6; };
+  std::printf("  %-22s p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms (%llu)\n", name, ms(0.5),
+              ms(0.9), ms(0.99), static_cast<double>(h.max()) / 1e6,
+              static_cast<unsigned long long>(h.total()));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  VuOptions o;
+  int procs = 1;
+  if (!Parse(argc, argv, &o, &procs)) {
+    Usage();
+    return 2;
+  }
+  o.vus_here = o.vus;
+  std::printf(
+      "hf-vus: %d users x %d connections x %d messages of %d B, %d ms apart, on "
+      "ws://%s:%d%s; first connections over %.0f s, max duration %.0f s, %d process(es)\n",
+      o.vus, o.connections, o.messages, o.size, o.interval_ms, o.host.c_str(), o.port,
+      o.path.c_str(), o.ramp_s, o.max_duration_s, procs);
+  std::fflush(stdout);
+  const uint64_t t0 = hfbench::NowNs();
+  auto* r = new VuResult();
+  const bool reported = RunAll(o, procs, r);
+  const double took = static_cast<double>(hfbench::NowNs() - t0) / 1e9;
+
+  const unsigned long long want_conns = static_cast<unsigned long long>(o.vus) * o.connections;
+  const unsigned long long want_replies = want_conns * static_cast<unsigned long long>(o.messages);
+  char target_c[64], target_r[64];
+  std::snprintf(target_c, sizeof(target_c), " (of %llu)", want_conns);
+  std::snprintf(target_r, sizeof(target_r), " (of %llu)", want_replies);
+  Line("checks passed", r->checks_passed);
+  Line("checks failed", r->checks_failed);
+  Line("vus_connections_ok", r->connections_ok, target_c);
+  Line("vus_connections", r->connections);
+  Line("vus_cut_off", r->cut_off);
+  Line("vus_sent", r->sent);
+  Line("vus_received", r->received, target_r);
+  Line("vus_lost", r->lost);
+  Line("vus_wrong", r->wrong);
+  Line("vus_ws_errors", r->ws_errors);
+  Times("connect (to 101)", r->connect_ns);
+  Times("reply", r->reply_ns);
+  Times("connection", r->session_ns);
+  std::printf("  %-22s %.1f s\n", "running time", took);
+
+  std::string crossed;
+  auto threshold = [&](bool held, const char* what) {
+    if (held) return;
+    crossed += crossed.empty() ? "" : "; ";
+    crossed += what;
+  };
+  threshold(reported, "a worker process did not report");
+  threshold(r->checks_failed == 0 && r->checks_passed > 0, "checks rate == 1");
+  threshold(r->lost == 0, "vus_lost == 0");
+  threshold(r->wrong == 0, "vus_wrong == 0");
+  threshold(r->ws_errors == 0, "vus_ws_errors == 0");
+  threshold(r->connections_ok == want_conns, "vus_connections_ok == users x connections");
+  threshold(r->received == want_replies, "vus_received == users x connections x messages");
+  if (crossed.empty()) {
+    std::printf("hf-vus: PASS\n");
+    return 0;
+  }
+  std::printf("hf-vus: FAIL, thresholds crossed: %s\n", crossed.c_str());
+  if (r->first_problem[0] != 0) std::printf("hf-vus: first problem: %s\n", r->first_problem);
+  return 99;
+}
