@@ -60,7 +60,7 @@ class Churn {
     ep_ = epoll_create1(EPOLL_CLOEXEC);
     request_ = "GET " + o.path + " HTTP/1.1\r\nHost: " + o.host +
                "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-               "Sec-WebSocket-Key: Y2h1cm5jaHVybmNodXJuY2g=\r\nSec-WebSocket-Version: 13\r\n" +
+               "Sec-WebSocket-Key: Y2h1cm5jaHVybmNodXJuYw==\r\nSec-WebSocket-Version: 13\r\n" +
                (o.header.empty() ? "" : o.header + "\r\n") + "\r\n";
   }
 
