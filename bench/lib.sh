@@ -66,6 +66,25 @@ YAML
   echo "$f"
 }
 
+# A Centrifugo config: WebSocket clients on /connection/websocket and the HTTP API (key "bench")
+# on $PORT, anonymous clients allowed to subscribe to channels without a namespace. Prints the
+# file's path.
+centrifugo_config() {
+  local f=$BENCH_TMP/centrifugo-$RANDOM.json
+  cat >"$f" <<JSON
+{
+  "http_server": { "address": "127.0.0.1", "port": "$PORT" },
+  "log": { "level": "error" },
+  "usage_stats": { "disabled": true },
+  "client": { "allow_anonymous_connect_without_token": true, "allowed_origins": ["*"] },
+  "channel": { "without_namespace": { "allow_subscribe_for_client": true,
+                                      "allow_subscribe_for_anonymous": true } },
+  "http_api": { "key": "bench" }
+}
+JSON
+  echo "$f"
+}
+
 # A holdfast config with only the echo route on /echo; extra YAML lines (already indented for the
 # top level) may follow as $2. Prints the file's path.
 holdfast_config() {  # workers [extra-top-level-yaml]
@@ -139,24 +158,27 @@ measure() {  # scenario server hf-load-args...
 }
 
 # Starts the named baseline or holdfast echo server on $PORT.
-start_echo() {  # holdfast-w1|holdfast-w2|lws-echo|floor
+start_echo() {  # holdfast-w1|holdfast-w2|lws-echo|floor|centrifugo
   case "$1" in
     holdfast-w1) start_server "$1" "$HOLDFAST" -c "$(holdfast_config 1)" ;;
     holdfast-w2) start_server "$1" "$HOLDFAST" -c "$(holdfast_config 2)" ;;
     lws-echo) start_server "$1" "$BENCH_BUILD/hf-lws-echo" --port "$PORT" ;;
     floor) start_server "$1" "$BENCH_BUILD/hf-floor" --port "$PORT" ;;
+    centrifugo) start_server "$1" "$CENTRIFUGO" -c "$(centrifugo_config)" ;;
   esac
 }
 
 # Opens `connections` idle connections to a fresh echo server with hf-load --idle over `procs`
 # processes, and records the server's RSS and the machine's Slab before and after.
 idle_measure() {  # scenario server connections procs
-  local scenario=$1 server=$2 n=$3 procs=$4 rss0 slab0 rss1 slab1 rc=0
+  local scenario=$1 server=$2 n=$3 procs=$4 rss0 slab0 rss1 slab1 rc=0 client=(--path /echo)
+  # Centrifugo's clients connect with a command first; unanswered, it closes them.
+  [[ $server == centrifugo ]] && client=(--path /connection/websocket --hello '{"id":1,"connect":{}}')
   start_echo "$server"
   sleep 0.5
   rss0=$(rss_kb "$SERVER_PID") slab0=$(slab_kb)
   rm -f "$BENCH_TMP"/ready.*
-  "${LOAD_PIN[@]}" "$LOAD" --port "$PORT" --path /echo --idle --connections "$n" --procs "$procs" \
+  "${LOAD_PIN[@]}" "$LOAD" --port "$PORT" "${client[@]}" --idle --connections "$n" --procs "$procs" \
     --src-count 16 --duration "$IDLE_HOLD" --ready-file "$BENCH_TMP/ready" >"$BENCH_TMP/idle.json" &
   local lpid=$! p
   for ((p = 0; p < procs; ++p)); do

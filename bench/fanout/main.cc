@@ -42,6 +42,9 @@ struct Options {
   double drain_s = 3;  // after the last record, for it to reach everyone
   std::string redis = "127.0.0.1:6379";
   std::string http;  // HOST:PORT/PATH: publish with HTTP POST (nchan) instead of Redis
+  // HOST:PORT of Centrifugo's HTTP API: subscribers speak its JSON protocol (connect, then
+  // subscribe to `channel`) and records are published through POST /api/publish.
+  std::string centrifugo;
   std::string channel = "holdfast:channel:bench";
   std::string src_base = "127.0.0.2";
   int src_count = 8;
@@ -63,10 +66,52 @@ struct Result {
 
 struct Conn {
   int fd = -1;
-  bool open = false;
+  bool open = false;        // upgraded
+  bool subscribed = false;  // Centrifugo: the subscribe command answered
   std::string in;
   uint64_t next = 0;  // the next record expected
 };
+
+constexpr char kKey[] = "ZmFub3V0ZmFub3V0ZmFubw==";
+const uint8_t kMask[4] = {0x5a, 0x17, 0xc3, 0x8e};
+
+// Records go to Centrifugo as JSON: the payload's bytes in hex, as {"h":"..."}.
+std::string ToHex(const std::string& bytes) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char b : bytes) {
+    out += kDigits[b >> 4];
+    out += kDigits[b & 15];
+  }
+  return out;
+}
+
+bool FromHex(std::string_view hex, std::string* out) {
+  auto digit = [](char ch) {
+    if (ch >= '0' && ch <= '9') return ch - '0';
+    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+    return -1;
+  };
+  if (hex.size() % 2 != 0) return false;
+  out->clear();
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    const int hi = digit(hex[i]), lo = digit(hex[i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    *out += static_cast<char>(hi << 4 | lo);
+  }
+  return true;
+}
+
+// A masked text frame from a subscriber; best effort, as these are small and rare.
+void SendText(Conn& c, const std::string& text) {
+  std::string frame;
+  hfbench::AppendFrameHeader(&frame, hfbench::kText, text.size(), kMask);
+  const size_t at = frame.size();
+  frame += text;
+  hfbench::ApplyMask(reinterpret_cast<uint8_t*>(frame.data() + at), text.size(), kMask);
+  (void)send(c.fd, frame.data(), frame.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
 
 void Note(Result& r, const char* what) {
   if (r.first_error[0] == 0) std::snprintf(r.first_error, sizeof r.first_error, "%s", what);
@@ -85,10 +130,7 @@ int Connect(const Options& o, int index) {
       htonl(ntohl(src.sin_addr.s_addr) + static_cast<uint32_t>(index % o.src_count));
   dst.sin_port = htons(static_cast<uint16_t>(o.port));
   inet_pton(AF_INET, o.host.c_str(), &dst.sin_addr);
-  const std::string req = "GET " + o.path + " HTTP/1.1\r\nHost: " + o.host +
-                          "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                          "Sec-WebSocket-Key: ZmFub3V0ZmFub3V0ZmFub3U=\r\n"
-                          "Sec-WebSocket-Version: 13\r\n\r\n";
+  const std::string req = hfbench::UpgradeRequest(o.host, o.port, o.path, kKey);
   if (bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0 ||
       connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof dst) != 0 ||
       send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
@@ -140,17 +182,19 @@ void OnRecord(const Options& o, Conn& c, const uint8_t* p, size_t len, uint64_t 
 }
 
 // Publishes records: PUBLISH to a Redis channel (holdfast's services), or HTTP POST on one
-// kept-alive connection (nchan's publisher endpoint).
+// kept-alive connection (nchan's publisher endpoint, Centrifugo's HTTP API).
 class Publisher {
  public:
   explicit Publisher(const Options& o) : o_(o) {
-    const std::string& where = o.http.empty() ? o.redis : o.http;
+    const std::string& where = !o.centrifugo.empty() ? o.centrifugo + "/api/publish"
+                               : o.http.empty()      ? o.redis
+                                                     : o.http;
     const size_t slash = where.find('/');
     const std::string hostport = where.substr(0, slash);
     const size_t colon = hostport.rfind(':');
     const std::string host = hostport.substr(0, colon);
     const int port = std::atoi(hostport.c_str() + colon + 1);
-    if (o.http.empty()) {
+    if (o.http.empty() && o.centrifugo.empty()) {
       redis_ = redisConnect(host.c_str(), port);
       ok_ = redis_ != nullptr && !redis_->err;
       return;
@@ -178,9 +222,16 @@ class Publisher {
       freeReplyObject(r);
       return true;
     }
-    const std::string req = "POST " + path_ + " HTTP/1.1\r\nHost: bench\r\nContent-Length: " +
-                            std::to_string(payload.size()) +
-                            "\r\nContent-Type: application/octet-stream\r\n\r\n" + payload;
+    const bool json = !o_.centrifugo.empty();
+    const std::string body =
+        json ? "{\"channel\":\"" + o_.channel + "\",\"data\":{\"h\":\"" + ToHex(payload) + "\"}}"
+             : payload;
+    const std::string req =
+        "POST " + path_ +
+        " HTTP/1.1\r\nHost: bench\r\nContent-Length: " + std::to_string(body.size()) +
+        "\r\nContent-Type: " +
+        (json ? "application/json\r\nX-API-Key: bench" : "application/octet-stream") + "\r\n\r\n" +
+        body;
     if (send(fd_, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size()))
       return false;
     // One response: its head, then Content-Length bytes of body.
@@ -209,8 +260,40 @@ class Publisher {
   bool ok_ = false;
 };
 
+// One text frame of Centrifugo's JSON protocol: replies and pushes, one per line. An empty
+// object is the server's ping, answered with one.
+void OnCentrifugo(const Options& o, Conn& c, std::string_view text, uint64_t now, uint64_t from,
+                  uint64_t to, Result& r, int* opening) {
+  std::string record;
+  while (!text.empty()) {
+    const size_t nl = text.find('\n');
+    const std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    if (line == "{}") {
+      SendText(c, "{}");
+    } else if (line.find("\"error\"") != std::string_view::npos) {
+      ++r.corrupt;
+      Note(r, "Centrifugo answered a command with an error");
+    } else if (line.rfind("{\"id\":2,", 0) == 0 && !c.subscribed) {
+      c.subscribed = true;
+      --*opening;
+    } else if (line.find("\"push\"") != std::string_view::npos) {
+      const size_t at = line.find("\"h\":\"");
+      const size_t end = at == std::string_view::npos ? at : line.find('"', at + 5);
+      if (end == std::string_view::npos || !FromHex(line.substr(at + 5, end - at - 5), &record)) {
+        ++r.corrupt;
+        Note(r, "a push without a record");
+        continue;
+      }
+      OnRecord(o, c, reinterpret_cast<const uint8_t*>(record.data()), record.size(), now, from, to,
+               r);
+    }
+  }
+}
+
 // Parses whole frames out of c.in.
-bool Drain(const Options& o, Conn& c, uint64_t now, uint64_t from, uint64_t to, Result& r) {
+bool Drain(const Options& o, Conn& c, uint64_t now, uint64_t from, uint64_t to, Result& r,
+           int* opening) {
   size_t off = 0;
   for (;;) {
     hfbench::Frame f;
@@ -219,7 +302,12 @@ bool Drain(const Options& o, Conn& c, uint64_t now, uint64_t from, uint64_t to, 
     if (c.in.size() - off < f.header_len + f.payload_len) break;
     const uint8_t* payload = b + f.header_len;
     if (f.opcode == hfbench::kClose) return false;
-    if (f.opcode == hfbench::kText || f.opcode == hfbench::kBinary) {
+    if (!o.centrifugo.empty() && f.opcode == hfbench::kText) {
+      OnCentrifugo(o, c,
+                   std::string_view(reinterpret_cast<const char*>(payload),
+                                    static_cast<size_t>(f.payload_len)),
+                   now, from, to, r, opening);
+    } else if (f.opcode == hfbench::kText || f.opcode == hfbench::kBinary) {
       OnRecord(o, c, payload, static_cast<size_t>(f.payload_len), now, from, to, r);
     }
     off += f.header_len + static_cast<size_t>(f.payload_len);
@@ -265,7 +353,6 @@ void RunSubscribers(const Options& o, int first, int count, int ready, int stop,
       told = true;
     }
     const int n = epoll_wait(ep, events.data(), static_cast<int>(events.size()), 100);
-    const uint64_t now = NowNs();
     for (int e = 0; e < n; ++e) {
       const uint32_t i = events[static_cast<size_t>(e)].data.u32;
       if (i == UINT32_MAX) {
@@ -279,6 +366,8 @@ void RunSubscribers(const Options& o, int first, int count, int ready, int stop,
       Conn& c = conns[i];
       if (c.fd < 0) continue;
       const bool alive = ReadSome(c);
+      // Read per connection: a record can arrive while earlier ones in this batch are handled.
+      const uint64_t now = NowNs();
       if (!c.open) {
         const size_t end = c.in.find("\r\n\r\n");
         if (end != std::string::npos) {
@@ -292,11 +381,16 @@ void RunSubscribers(const Options& o, int first, int count, int ready, int stop,
           }
           c.open = true;
           ++r->connected;
-          --opening;
           c.in.erase(0, end + 4);
+          if (o.centrifugo.empty()) {
+            --opening;
+          } else {  // anonymous connect, then the subscription; counted as open once answered
+            SendText(c, "{\"id\":1,\"connect\":{}}\n{\"id\":2,\"subscribe\":{\"channel\":\"" +
+                            o.channel + "\"}}");
+          }
         }
       }
-      if (c.open && !Drain(o, c, now, window[0], window[1], *r)) {
+      if (c.open && !Drain(o, c, now, window[0], window[1], *r, &opening)) {
         ++r->closed_early;
         Note(*r, "the server closed a subscriber");
         close(c.fd);
@@ -357,6 +451,8 @@ bool Parse(int argc, char** argv, Options* o) {
       o->drain_s = std::atof(v);
     else if (a == "--http")
       o->http = v;
+    else if (a == "--centrifugo")
+      o->centrifugo = v;
     else if (a == "--redis")
       o->redis = v;
     else if (a == "--channel")
@@ -382,8 +478,8 @@ int main(int argc, char** argv) {
     std::fputs(
         "usage: hf-fanout [--host H] [--port P] [--path P] [--subscribers N] [--procs K]\n"
         "                 [--rate R] [--duration S] [--warmup S] [--drain S] [--redis HOST:PORT]\n"
-        "                 [--channel C] [--http HOST:PORT/PATH] [--size B] [--src-base IP]\n"
-        "                 [--src-count N]\n"
+        "                 [--channel C] [--http HOST:PORT/PATH] [--centrifugo HOST:PORT]\n"
+        "                 [--size B] [--src-base IP] [--src-count N]\n"
         "N subscribers over K processes; R records/s PUBLISHed to C once all are open.\n"
         "Prints one JSON line; exits 1 when any record was lost, repeated or reordered.\n",
         stderr);
@@ -421,7 +517,9 @@ int main(int argc, char** argv) {
   Publisher publisher(o);
   if (!publisher.ok()) {
     std::fprintf(stderr, "hf-fanout: cannot connect to the publisher at %s\n",
-                 o.http.empty() ? o.redis.c_str() : o.http.c_str());
+                 !o.centrifugo.empty() ? o.centrifugo.c_str()
+                 : o.http.empty()      ? o.redis.c_str()
+                                       : o.http.c_str());
     all_ready = false;
   }
   uint64_t published = 0;

@@ -105,7 +105,9 @@ void Engine::Run() {
     Poll(20);
   }
   for (Conn& c : conns_) {
-    if (c.state == State::kConnecting || c.state == State::kHandshake) Kill(c, "timed out");
+    if (c.state == State::kConnecting || c.state == State::kHandshake || c.state == State::kHello) {
+      Kill(c, "timed out");
+    }
   }
   if (!opt_.ready_file.empty()) {
     FILE* f = fopen(opt_.ready_file.c_str(), "w");

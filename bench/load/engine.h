@@ -26,6 +26,10 @@ struct LoadOptions {
   int max_pending = 256;  // connections in their TCP or HTTP handshake at once
   double connect_timeout_s = 30;
   std::string ready_file;  // idle: created once every connection is open
+  // Sent as a text frame once upgraded; the connection counts as open when the next message
+  // arrives, which is not checked. For servers that expect a first command, as Centrifugo's
+  // clients send `connect`.
+  std::string hello;
 };
 
 // Plain data so that worker processes can hand it to the parent through a pipe.

@@ -14,7 +14,8 @@ constexpr uint32_t kMagic = 0x31424648;  // "HFB1"
 constexpr size_t kHeaderBytes = 24;      // magic, connection id, sequence, timestamp
 constexpr size_t kMaxGaps = 4096;
 
-enum class State { kConnecting, kHandshake, kOpen, kDead };
+// kHello: upgraded, the --hello text sent, its reply not yet read.
+enum class State { kConnecting, kHandshake, kHello, kOpen, kDead };
 
 struct Conn {
   int fd = -1;
@@ -46,6 +47,9 @@ class Engine {
   void Send(Conn& c, uint64_t ts);
   void OnReadable(Conn& c, uint64_t now);
   bool OnHandshake(Conn& c);
+  void Opened(Conn& c);
+  // Queues one masked frame to flush at the end of this poll.
+  void Queue(Conn& c, uint8_t opcode, const void* data, size_t len);
   void OnMessage(Conn& c, const uint8_t* p, size_t len, uint64_t now);
   void Poll(int timeout_ms) { PollNs(static_cast<uint64_t>(timeout_ms) * 1000000u); }
   // Waits at most timeout_ns (to the microsecond), so an open-loop send is not late by a timer

@@ -130,6 +130,16 @@ bool Engine::OnHandshake(Conn& c) {
     return false;
   }
   c.in.erase(0, end + 4);
+  if (opt_.hello.empty()) {
+    Opened(c);
+  } else {
+    c.state = State::kHello;
+    Queue(c, kText, opt_.hello.data(), opt_.hello.size());
+  }
+  return true;
+}
+
+void Engine::Opened(Conn& c) {
   c.state = State::kOpen;
   --pending_;
   ++open_;
@@ -138,7 +148,17 @@ bool Engine::OnHandshake(Conn& c) {
     for (int i = 0; i < opt_.inflight; ++i)
       Send(c, NowNs());
   }
-  return true;
+}
+
+void Engine::Queue(Conn& c, uint8_t opcode, const void* data, size_t len) {
+  AppendFrameHeader(&c.out, opcode, len, c.mask);
+  const size_t at = c.out.size();
+  c.out.append(static_cast<const char*>(data), len);
+  ApplyMask(reinterpret_cast<uint8_t*>(c.out.data() + at), len, c.mask);
+  if (!c.dirty) {
+    c.dirty = true;
+    dirty_.push_back(&c);
+  }
 }
 
 void Engine::OnMessage(Conn& c, const uint8_t* p, size_t len, uint64_t now) {
@@ -212,7 +232,7 @@ void Engine::OnReadable(Conn& c, uint64_t now) {
     if (static_cast<size_t>(n) < sizeof(buf)) break;
   }
   if (c.state == State::kHandshake && !OnHandshake(c)) return Kill(c, "bad handshake");
-  if (c.state != State::kOpen) return;
+  if (c.state != State::kOpen && c.state != State::kHello) return;
   size_t pos = 0;
   while (true) {
     Frame f;
@@ -223,17 +243,12 @@ void Engine::OnReadable(Conn& c, uint64_t now) {
     size_t len = static_cast<size_t>(f.payload_len);
     pos += f.header_len + len;
     if (f.opcode == kPing) {
-      AppendFrameHeader(&c.out, kPong, len, c.mask);
-      size_t at = c.out.size();
-      c.out.append(reinterpret_cast<const char*>(p), len);
-      ApplyMask(reinterpret_cast<uint8_t*>(c.out.data() + at), len, c.mask);
-      if (!c.dirty) {
-        c.dirty = true;
-        dirty_.push_back(&c);
-      }
+      Queue(c, kPong, p, len);
     } else if (f.opcode == kClose) {
       c.in.clear();
       return Kill(c, "close frame");
+    } else if (c.state == State::kHello && (f.opcode == kBinary || f.opcode == kText)) {
+      Opened(c);  // the answer to --hello
     } else if (f.opcode == kBinary || f.opcode == kText) {
       if (!f.fin) {
         r_->corrupt++;

@@ -36,6 +36,7 @@ void Usage() {
       "  --src-base IP      first source address (127.0.0.2)\n"
       "  --src-count N      source addresses used round robin (8)\n"
       "  --ready-file F     create F.<proc> once every connection is open\n"
+      "  --hello TEXT       send TEXT once upgraded; open once something comes back\n"
       "  --self-test        check that broken echo servers are caught, then exit\n"
       "Prints one JSON line. Exits 1 when any message was lost, reordered, duplicated,\n"
       "misrouted or corrupted, or any connection failed; 2 on bad usage.\n",
@@ -81,6 +82,8 @@ bool Parse(int argc, char** argv, LoadOptions* o, int* procs) {
       o->src_count = std::atoi(v);
     } else if (a == "--ready-file") {
       o->ready_file = v;
+    } else if (a == "--hello") {
+      o->hello = v;
     } else {
       return false;
     }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# idle: 1,000 and (in full mode) 10,000 idle plaintext connections to holdfast (one worker) and hf-lws-echo, each
-# on a fresh server: the server's RSS increase and the machine's Slab increase per connection.
+# idle: 1,000 and (in full mode) 10,000 idle plaintext connections to holdfast (one worker),
+# hf-lws-echo and Centrifugo (when bench/peers/centrifugo.sh can build it), each on a fresh server:
+# the server's RSS increase and the machine's Slab increase per connection.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 case "$MODE" in
@@ -8,8 +9,15 @@ case "$MODE" in
   *) IDLE_HOLD=5 COUNTS="1000 10000" ;;
 esac
 
+SERVERS=(holdfast-w1 lws-echo)
+if CENTRIFUGO=$("$ROOT/bench/peers/centrifugo.sh"); then
+  SERVERS+=(centrifugo)
+else
+  record '{"scenario":"idle-centrifugo-missing","server":"centrifugo","exit":0}'
+fi
+
 FAILED=0
-for s in holdfast-w1 lws-echo; do
+for s in "${SERVERS[@]}"; do
   for n in $COUNTS; do idle_measure "idle-$n" "$s" "$n" 1 || FAILED=1; done
 done
 exit $FAILED

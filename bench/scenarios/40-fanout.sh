@@ -4,7 +4,9 @@
 # hf-fanout checks that every subscriber gets every record in order and measures delivery
 # latency; holdfast's CPU over the run gives deliveries per second per core. The same runs go
 # against nchan (nginx with WebSocket subscribers, published to with HTTP POST), when Debian's
-# packages can be had (bench/peers/nchan.sh).
+# packages can be had (bench/peers/nchan.sh), and against Centrifugo (built from the Go module
+# proxy by bench/peers/centrifugo.sh; subscribers speak its JSON protocol, records go through its
+# HTTP API).
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 case "$MODE" in
@@ -41,11 +43,20 @@ else
   record "{\"scenario\":\"fanout-nchan-missing\",\"server\":\"nchan\",\"exit\":0}"
 fi
 
-fanout() {  # server rate publisher-args...
+CENTRIFUGO=
+if CENTRIFUGO=$("$ROOT/bench/peers/centrifugo.sh"); then
+  CENTRIFUGO_CONFIG=$(centrifugo_config)
+  record "{\"scenario\":\"fanout-centrifugo-version\",\"server\":\"centrifugo\",\"exit\":0,\"version\":\"$("$CENTRIFUGO" version | awk '{print $2}')\"}"
+else
+  CENTRIFUGO=
+  record "{\"scenario\":\"fanout-centrifugo-missing\",\"server\":\"centrifugo\",\"exit\":0}"
+fi
+
+fanout() {  # server rate hf-fanout-args...
   local server=$1 rate=$2 t0 t1 out rc=0
   shift 2
   t0=$(cpu_ticks "$SERVER_PID")
-  out=$("${LOAD_PIN[@]}" "$BENCH_BUILD/hf-fanout" --port "$PORT" --path /fanout \
+  out=$("${LOAD_PIN[@]}" "$BENCH_BUILD/hf-fanout" --port "$PORT" \
     --subscribers "$SUBS" --procs 2 --rate "$rate" --duration "$DUR" --warmup "$WARM" "$@") ||
     rc=$?
   t1=$(cpu_ticks "$SERVER_PID")
@@ -59,12 +70,18 @@ FAILED=0
 for rate in $RATES; do
   # A fresh server for each run, so every run starts from the same state.
   start_server holdfast-w1 "$HOLDFAST" -c "$CONFIG"
-  fanout holdfast-w1 "$rate" --redis "$REDIS" || FAILED=1
+  fanout holdfast-w1 "$rate" --path /fanout --redis "$REDIS" || FAILED=1
   stop_server
   if [[ ${#NCHAN[@]} -eq 2 ]]; then
     start_server nchan "${NCHAN[0]}" -p "$NGINX_DIR/" -c "$NGINX_DIR/nginx.conf" \
       -e "$NGINX_DIR/logs/error.log"
-    fanout nchan "$rate" --http "127.0.0.1:$PORT/pub" || FAILED=1
+    fanout nchan "$rate" --path /fanout --http "127.0.0.1:$PORT/pub" || FAILED=1
+    stop_server
+  fi
+  if [[ -n "$CENTRIFUGO" ]]; then
+    start_server centrifugo "$CENTRIFUGO" -c "$CENTRIFUGO_CONFIG"
+    fanout centrifugo "$rate" --path /connection/websocket --channel bench \
+      --centrifugo "127.0.0.1:$PORT" || FAILED=1
     stop_server
   fi
 done
