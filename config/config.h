@@ -143,6 +143,8 @@ struct Config {
   std::string file;
   std::string instance = "local";
   int workers = 0;  // 0: one per core
+  // The open-file limit (RLIMIT_NOFILE) to run with; 0 keeps the one the process started with.
+  int64_t file_limit = 0;
   std::string log_level = "info";
   std::string log_bus_file;  // librdkafka and hiredis lines go here when set; else to stderr
   // Without a traceparent on the upgrade, a new trace per connection, or per message.

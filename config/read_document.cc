@@ -150,8 +150,8 @@ void read_document(Diagnostics& diag, const YAML::Node& root, Draft& draft) {
     return;
   }
   MapReader map(diag, doc, "",
-                {"instance", "workers", "log", "tracing", "reload", "drain_timeout", "admin",
-                 "buses", "listeners"});
+                {"instance", "workers", "file_limit", "log", "tracing", "reload", "drain_timeout",
+                 "admin", "buses", "listeners"});
   if (const Field* f = map.find("instance")) {
     if (auto instance = read_string(diag, *f)) {
       if (valid_instance(*instance)) {
@@ -164,6 +164,9 @@ void read_document(Diagnostics& diag, const YAML::Node& root, Draft& draft) {
   }
   if (const Field* f = map.find("workers")) {
     if (auto workers = read_int(diag, *f, 0, 64)) config.workers = static_cast<int>(*workers);
+  }
+  if (const Field* f = map.find("file_limit")) {
+    if (auto limit = read_int(diag, *f, 256, 16777216)) config.file_limit = *limit;
   }
   if (const Field* f = map.find("log"); f && expect_map(diag, *f)) {
     MapReader log(diag, *f, "log", {"level", "bus_file"});

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "config/loader.h"
+#include "proxy/file_limit.h"
 #include "proxy/log.h"
 #include "proxy/server.h"
 
@@ -89,9 +90,15 @@ int main(int argc, char** argv) {
     }
     holdfast::log::set_bus_fd(fd);
   }
+  std::string limit_error;
+  if (!holdfast::apply_file_limit(result.config->file_limit, limit_error)) {
+    std::fprintf(stderr, "holdfast: %s\n", limit_error.c_str());
+    return 1;
+  }
   holdfast::log::info("starting", {{"version", HOLDFAST_VERSION},
                                    {"config", config_path},
-                                   {"instance", result.config->instance}});
+                                   {"instance", result.config->instance},
+                                   {"file_limit", holdfast::file_limit()}});
   holdfast::Server server(result.config);
   if (!level_override.empty()) server.keep_log_level();
   return server.run();

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "filters/registry.h"
+#include "proxy/file_limit.h"
 
 namespace holdfast {
 namespace {
@@ -151,6 +152,8 @@ void connection_families(Families& f, const Runtime& rt) {
   }
   f.sample({{"route", ""}, {"result", "no_route"}},
            f.sum([](const Stats& s) { return s.no_route.get(); }));
+  f.sample({{"route", ""}, {"result", "file_limit"}},
+           f.sum([](const Stats& s) { return s.refused_file_limit.get(); }));
 
   f.family("holdfast_disconnects_total", MetricType::Counter, "Closed connections by close code.");
   for (size_t r = 0; r < routes; ++r) {
@@ -334,6 +337,8 @@ std::string render_metrics(const Runtime& rt, const std::vector<const Stats*>& s
   f.sample({}, process_cpu_seconds());
   f.family("process_open_fds", MetricType::Gauge, "Number of open file descriptors.");
   f.sample({}, process_open_fds());
+  f.family("process_max_fds", MetricType::Gauge, "Maximum number of open file descriptors.");
+  f.sample({}, static_cast<double>(file_limit()));
   f.family("process_resident_memory_bytes", MetricType::Gauge, "Resident memory size in bytes.");
   f.sample({}, process_rss_bytes());
   return prometheus::TextSerializer().Serialize(f.take());

@@ -46,6 +46,7 @@ std::vector<std::string> needs_restart(const config::Config& now, const config::
   std::vector<std::string> out;
   if (now.instance != next.instance) out.push_back("instance");
   if (now.workers != next.workers) out.push_back("workers");
+  if (now.file_limit != next.file_limit) out.push_back("file_limit");
   if (now.log_bus_file != next.log_bus_file) out.push_back("log.bus_file");
   if (now.watch != next.watch) out.push_back("reload.watch");
   if (now.admin.host != next.admin.host || now.admin.port != next.admin.port) {

@@ -112,7 +112,8 @@ struct Stats {
   Counter& filter_decision(size_t type, size_t decision) {
     return filter_decisions[filter_decision_offset(type) + decision];
   }
-  Counter no_route;  // upgrade requests for paths with no route
+  Counter no_route;            // upgrade requests for paths with no route
+  Counter refused_file_limit;  // connections answered 503 for want of file descriptors
   std::array<Counter, static_cast<size_t>(Undeliverable::Count)> undeliverable;
   std::array<Counter, static_cast<size_t>(BusError::Count)> bus_errors;
   Gauge inflight_bytes;

@@ -12,6 +12,7 @@
 #include "filters/registry.h"
 #include "proxy/bus/kafka_producer.h"
 #include "proxy/bus/redis_publisher.h"
+#include "proxy/file_limit.h"
 #include "proxy/log.h"
 #include "proxy/subprotocols.h"
 #include "proxy/ws_protocol.h"
@@ -38,7 +39,12 @@ void erase_member(Map& map, const std::string& key, Session* s) {
 }  // namespace
 
 Worker::Worker(unsigned index, const Runtime& runtime)
-    : index_(index), runtime_(runtime), stats_(kMaxRouteNames), ids_(index), table_(runtime.table) {
+    : index_(index),
+      runtime_(runtime),
+      stats_(kMaxRouteNames),
+      ids_(index),
+      table_(runtime.table),
+      file_shortage_(file_limit()) {
   slots_.push_back(nullptr);  // slot 0 is never used, so handle 0 means "untracked"
   generations_.push_back(0);
 }
@@ -130,16 +136,48 @@ void Worker::accept_from(size_t listener) {
   for (int n = 0; n < 64; ++n) {
     int fd = ::accept4(lfd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
-      if (errno == EMFILE || errno == ENFILE) {
-        log::warn("accept failed: out of file descriptors", {{"worker", index_}});
-      }
+      if (errno == EINTR) continue;
+      if (errno == EMFILE || errno == ENFILE) on_file_shortage(lfd);
       return;
+    }
+    if (file_shortage_.in_reserve(fd)) {
+      file_shortage_.refuse(fd);
+      stats_.refused_file_limit.inc();
+      warn_file_shortage();
+      continue;
     }
     int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (!ws::adopt(vhosts_[listener], fd, runtime_.listeners[listener].config->tls.has_value())) {
       log::warn("socket not adopted", {{"worker", index_}});
     }
+  }
+}
+
+// Out of file descriptors: refuse what waits on this listener with 503, or, with no spare
+// descriptor to do that with, stop accepting until the next tick.
+void Worker::on_file_shortage(int listen_fd) {
+  for (;;) {
+    const auto outcome = file_shortage_.refuse_waiting(listen_fd);
+    if (outcome == FileShortage::Outcome::kRefused) {
+      stats_.refused_file_limit.inc();
+      continue;
+    }
+    if (outcome == FileShortage::Outcome::kNoSpare && !accept_paused_) {
+      accept_paused_ = true;
+      for (auto& p : accept_polls_)
+        uv_poll_stop(p.get());
+    }
+    break;
+  }
+  warn_file_shortage();
+}
+
+void Worker::warn_file_shortage() {
+  uint64_t refused = 0;
+  if (file_shortage_.warning_due(uv_now(&loop_), &refused)) {
+    log::warn("out of file descriptors: refusing connections with 503",
+              {{"worker", index_}, {"refused", refused}, {"file_limit", file_limit()}});
   }
 }
 
@@ -477,6 +515,11 @@ void Worker::tick() {
     stats_.loop_lag_micros.set(std::max<int64_t>(0, late.count()));
   }
   last_tick_ = now;
+  if (accept_paused_ && !draining_) {
+    accept_paused_ = false;
+    for (auto& p : accept_polls_)
+      uv_poll_start(p.get(), UV_READABLE, &Worker::on_accept);
+  }
   for (Session* s : slots_) {
     if (s != nullptr && s->established()) s->tick(now);
   }

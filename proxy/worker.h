@@ -15,6 +15,7 @@
 
 #include "proxy/bus/bus.h"
 #include "proxy/delivery.h"
+#include "proxy/file_shortage.h"
 #include "proxy/filter_chain.h"
 #include "proxy/mpsc_queue.h"
 #include "proxy/runtime.h"
@@ -92,6 +93,8 @@ class Worker final : public BusAckSink, public filters::Host {
   static void on_retry(uv_timer_t* timer);
   void run();
   void accept_from(size_t listener);
+  void on_file_shortage(int listen_fd);
+  void warn_file_shortage();
   void handle(Delivery& d);
   using Index = std::unordered_map<std::string, std::vector<Session*>>;
   void deliver_to_members(Index& index, Delivery& d);
@@ -137,6 +140,8 @@ class Worker final : public BusAckSink, public filters::Host {
   std::atomic<bool> finished_{false};
   std::atomic<size_t> connections_{0};
   bool draining_ = false;
+  bool accept_paused_ = false;  // out of file descriptors with no spare: until the next tick
+  FileShortage file_shortage_;
   bool closing_clients_ = false;
   Clock::time_point drain_deadline_{};
   Clock::time_point close_deadline_{};

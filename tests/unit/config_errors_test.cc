@@ -37,7 +37,8 @@ TEST_CASE("config: unknown top-level key lists the known ones") {
 listners: []
 )") == Errors{
            "holdfast.yaml:1:1: unknown key 'listners' at the top level; expected one of: "
-           "instance, workers, log, tracing, reload, drain_timeout, admin, buses, listeners",
+           "instance, workers, file_limit, log, tracing, reload, drain_timeout, admin, buses, "
+           "listeners",
            "holdfast.yaml:1:1: missing required key 'listeners' at the top level",
        });
 }
@@ -159,6 +160,16 @@ listeners:
            "holdfast.yaml:8:29: invalid size '1MB' for 'max_outbound_bytes'; expected bytes or "
            "a number with KiB, MiB or GiB (e.g. 64KiB)",
        });
+}
+
+TEST_CASE("config: file_limit out of range") {
+  CHECK(errors(R"(
+file_limit: 100
+listeners:
+  - address: 127.0.0.1:8080
+    routes:
+      - { name: a, path: /a, upstream: { echo: {} } }
+)") == Errors{"holdfast.yaml:1:13: file_limit must be between 256 and 16777216, got 100"});
 }
 
 TEST_CASE("config: values out of range") {

@@ -83,6 +83,7 @@ TEST_CASE("config: a full config loads with every field") {
   const auto config = load(R"(
 instance: edge-1.eu_west
 workers: 4
+file_limit: 65536
 log: { level: debug }
 drain_timeout: 20s
 admin: { address: "[::1]:9902" }
@@ -140,6 +141,7 @@ listeners:
   CHECK(config->file == "holdfast.yaml");
   CHECK(config->instance == "edge-1.eu_west");
   CHECK(config->workers == 4);
+  CHECK(config->file_limit == 65536);
   CHECK(config->log_level == "debug");
   CHECK(config->drain_timeout == 20s);
   CHECK(config->admin.host == "::1");
@@ -166,14 +168,14 @@ listeners:
   REQUIRE(tls_listener.tls);
   CHECK(tls_listener.tls->cert == (dir / "tls.crt").string());
   CHECK(tls_listener.tls->key == (dir / "tls.key").string());
-  CHECK(tls_listener.mark.line == 16);
+  CHECK(tls_listener.mark.line == 17);
   CHECK(tls_listener.mark.col == 5);
   REQUIRE(tls_listener.routes.size() == 2);
 
   const RouteConfig& rooms = *tls_listener.routes[0];
   CHECK(rooms.name == "rooms");
   CHECK(rooms.mark.file == "holdfast.yaml");
-  CHECK(rooms.mark.line == 19);
+  CHECK(rooms.mark.line == 20);
   CHECK(rooms.mark.col == 9);
   CHECK(rooms.path.source() == "/tenants/{tenant}/rooms/{room}");
   CHECK(rooms.path.param_names() == std::vector<std::string>{"tenant", "room"});
@@ -241,6 +243,7 @@ listeners:
 )");
   CHECK(config->instance == "local");
   CHECK(config->workers == 0);
+  CHECK(config->file_limit == 0);
   CHECK(config->log_level == "info");
   CHECK(config->drain_timeout == 10s);
   CHECK(config->admin.host == "127.0.0.1");
