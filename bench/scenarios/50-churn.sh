@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # churn: upgrades per second, each a full cycle (connect, upgrade, one echoed message, closing
 # handshake), against holdfast's echo route, the same route behind an RS256 `jwt` filter, and
-# hf-lws-echo. Holdfast's CPU over the run gives upgrades per core-second.
+# hf-lws-echo. Holdfast's CPU over the run gives upgrades per core-second. Each server runs twice:
+# with the file limit the run inherited, and with a limit of 4096 (`file_limit` for holdfast,
+# `ulimit -n` for hf-lws-echo), because libwebsockets walks a table of that size on every close.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 case "$MODE" in
@@ -34,13 +36,29 @@ churn() {  # scenario server path [header]
   [[ $rc -eq 0 ]]
 }
 
+SMALL=4096
+JWT_CONFIG_SMALL=$BENCH_TMP/churn-small.yaml
+sed "s/^workers: 1$/workers: 1\nfile_limit: $SMALL/" "$JWT_CONFIG" >"$JWT_CONFIG_SMALL"
+
 FAILED=0
-start_server holdfast-w1 "$HOLDFAST" -c "$JWT_CONFIG"
-churn churn-plain holdfast-w1 /echo || FAILED=1
-churn churn-jwt holdfast-w1 /jwt "Authorization: Bearer $TOKEN" || FAILED=1
-stop_server
-start_echo lws-echo
-churn churn-plain lws-echo /echo || FAILED=1
-stop_server
-record "{\"scenario\":\"churn-settings\",\"server\":\"-\",\"exit\":0,\"slots\":$SLOTS,\"duration\":$DUR,\"warmup\":$WARM}"
+for limit in inherited small; do
+  if [[ $limit == small ]]; then
+    config=$JWT_CONFIG_SMALL suffix=-fl$SMALL
+  else
+    config=$JWT_CONFIG suffix=
+  fi
+  start_server "holdfast-w1$suffix" "$HOLDFAST" -c "$config"
+  churn churn-plain "holdfast-w1$suffix" /echo || FAILED=1
+  churn churn-jwt "holdfast-w1$suffix" /jwt "Authorization: Bearer $TOKEN" || FAILED=1
+  stop_server
+  if [[ $limit == small ]]; then
+    start_server "lws-echo$suffix" bash -c "ulimit -n $SMALL && exec \"\$0\" --port $PORT" \
+      "$BENCH_BUILD/hf-lws-echo"
+  else
+    start_echo lws-echo
+  fi
+  churn churn-plain "lws-echo$suffix" /echo || FAILED=1
+  stop_server
+done
+record "{\"scenario\":\"churn-settings\",\"server\":\"-\",\"exit\":0,\"slots\":$SLOTS,\"duration\":$DUR,\"warmup\":$WARM,\"inherited_limit\":$(ulimit -n),\"small_limit\":$SMALL}"
 exit $FAILED
