@@ -58,10 +58,8 @@ class Churn {
  public:
   explicit Churn(const Options& o) : o_(o), slots_(static_cast<size_t>(o.slots)) {
     ep_ = epoll_create1(EPOLL_CLOEXEC);
-    request_ = "GET " + o.path + " HTTP/1.1\r\nHost: " + o.host +
-               "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-               "Sec-WebSocket-Key: Y2h1cm5jaHVybmNodXJuYw==\r\nSec-WebSocket-Version: 13\r\n" +
-               (o.header.empty() ? "" : o.header + "\r\n") + "\r\n";
+    request_ = hfbench::UpgradeRequest(o.host, o.port, o.path, "Y2h1cm5jaHVybmNodXJuYw==",
+                                       o.header.empty() ? "" : o.header + "\r\n");
   }
 
   int Run() {

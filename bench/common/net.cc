@@ -11,8 +11,8 @@
 namespace hfbench {
 
 int ConnectFrom(const std::string& src_base, int src_count, uint32_t index, const std::string& host,
-                int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+                int port, bool blocking) {
+  int fd = socket(AF_INET, SOCK_STREAM | (blocking ? 0 : SOCK_NONBLOCK) | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -30,7 +30,8 @@ int ConnectFrom(const std::string& src_base, int src_count, uint32_t index, cons
   }
   src.sin_addr.s_addr = htonl(ntohl(src.sin_addr.s_addr) + index % spread);
   if (bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof(src)) != 0 ||
-      (connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof(dst)) != 0 && errno != EINPROGRESS)) {
+      (connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof(dst)) != 0 &&
+       (blocking || errno != EINPROGRESS))) {
     int err = errno;
     close(fd);
     errno = err;

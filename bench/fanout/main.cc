@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "../common/histogram.h"
+#include "../common/net.h"
 #include "../common/ws.h"
 
 namespace {
@@ -118,22 +119,11 @@ void Note(Result& r, const char* what) {
 }
 
 int Connect(const Options& o, int index) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int fd = hfbench::ConnectFrom(o.src_base, o.src_count, static_cast<uint32_t>(index), o.host,
+                                      o.port, true);
   if (fd < 0) return -1;
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
-  sockaddr_in src{}, dst{};
-  src.sin_family = dst.sin_family = AF_INET;
-  inet_pton(AF_INET, o.src_base.c_str(), &src.sin_addr);
-  src.sin_addr.s_addr =
-      htonl(ntohl(src.sin_addr.s_addr) + static_cast<uint32_t>(index % o.src_count));
-  dst.sin_port = htons(static_cast<uint16_t>(o.port));
-  inet_pton(AF_INET, o.host.c_str(), &dst.sin_addr);
   const std::string req = hfbench::UpgradeRequest(o.host, o.port, o.path, kKey);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0 ||
-      connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof dst) != 0 ||
-      send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
+  if (send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
     close(fd);
     return -1;
   }

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/net.h"
 #include "../common/ws.h"
 
 namespace {
@@ -70,25 +71,13 @@ bool Parse(int argc, char** argv, Options* o) {
 
 // A blocking connect and upgrade; the socket is non-blocking afterwards. -1 on any failure.
 int Connect(const Options& o) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int fd = hfbench::ConnectFrom(o.src, 1, 0, o.host, o.port, true);
   if (fd < 0) return -1;
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
-  sockaddr_in src{}, dst{};
-  src.sin_family = dst.sin_family = AF_INET;
-  dst.sin_port = htons(static_cast<uint16_t>(o.port));
-  const std::string req = "GET " + o.path + " HTTP/1.1\r\nHost: " + o.host +
-                          "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                          "Sec-WebSocket-Key: Zmxvb2RmbG9vZGZsb28hIQ==\r\n"
-                          "Sec-WebSocket-Version: 13\r\n\r\n";
+  const std::string req =
+      hfbench::UpgradeRequest(o.host, o.port, o.path, "Zmxvb2RmbG9vZGZsb28hIQ==");
   std::string head;
   char buf[4096];
-  bool ok = inet_pton(AF_INET, o.src.c_str(), &src.sin_addr) == 1 &&
-            inet_pton(AF_INET, o.host.c_str(), &dst.sin_addr) == 1 &&
-            bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof(src)) == 0 &&
-            connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof(dst)) == 0 &&
-            send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size());
+  bool ok = send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size());
   while (ok && head.find("\r\n\r\n") == std::string::npos && head.size() < 16384) {
     const ssize_t n = recv(fd, buf, sizeof(buf), 0);
     if (n <= 0) break;

@@ -58,10 +58,7 @@ void Engine::PollNs(uint64_t timeout_ns) {
         continue;
       }
       c.state = State::kHandshake;
-      c.out = "GET " + opt_.path + " HTTP/1.1\r\nHost: " + opt_.host + ":" +
-              std::to_string(opt_.port) +
-              "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+      c.out = UpgradeRequest(opt_.host, opt_.port, opt_.path, "dGhlIHNhbXBsZSBub25jZQ==");
       c.out_off = 0;
       Flush(c);
       continue;

@@ -17,6 +17,7 @@
 #include <set>
 #include <vector>
 
+#include "../common/net.h"
 #include "../common/ws.h"
 
 namespace hfbench::detail {
@@ -30,23 +31,8 @@ void Engine::Fail(const char* fmt, ...) {
 }
 
 bool Engine::StartConnect(Conn& c) {
-  c.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  c.fd = ConnectFrom(opt_.src_base, opt_.src_count, c.id, opt_.host, opt_.port);
   if (c.fd < 0) return false;
-  int one = 1;
-  setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  setsockopt(c.fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
-  sockaddr_in src{};
-  src.sin_family = AF_INET;
-  inet_pton(AF_INET, opt_.src_base.c_str(), &src.sin_addr);
-  uint32_t base = ntohl(src.sin_addr.s_addr);
-  src.sin_addr.s_addr = htonl(base + c.id % static_cast<uint32_t>(std::max(1, opt_.src_count)));
-  if (bind(c.fd, reinterpret_cast<sockaddr*>(&src), sizeof(src)) != 0) return false;
-  sockaddr_in dst{};
-  dst.sin_family = AF_INET;
-  dst.sin_port = htons(static_cast<uint16_t>(opt_.port));
-  if (inet_pton(AF_INET, opt_.host.c_str(), &dst.sin_addr) != 1) return false;
-  int rc = connect(c.fd, reinterpret_cast<sockaddr*>(&dst), sizeof(dst));
-  if (rc != 0 && errno != EINPROGRESS) return false;
   epoll_event ev{};
   ev.events = EPOLLOUT;
   ev.data.ptr = &c;

@@ -1,5 +1,4 @@
 // hf-load: a WebSocket echo load generator. See bench/README.md.
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/procs.h"
 #include "engine.h"
 #include "self_test.h"
 
@@ -93,30 +93,6 @@ bool Parse(int argc, char** argv, LoadOptions* o, int* procs) {
          o->warmup_s >= 0 && o->rate >= 0 && o->port > 0 && o->port < 65536;
 }
 
-bool WriteAll(int fd, const void* p, size_t n) {
-  auto* b = static_cast<const char*>(p);
-  while (n > 0) {
-    ssize_t w = write(fd, b, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    b += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
-}
-
-bool ReadAll(int fd, void* p, size_t n) {
-  auto* b = static_cast<char*>(p);
-  while (n > 0) {
-    ssize_t r = read(fd, b, n);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    b += r;
-    n -= static_cast<size_t>(r);
-  }
-  return true;
-}
-
 double Us(uint64_t ns) {
   return static_cast<double>(ns) / 1000.0;
 }
@@ -134,38 +110,17 @@ int main(int argc, char** argv) {
   const int total = opt.connections;
   const double total_rate = opt.rate;
   auto merged = std::make_unique<LoadResult>();
-  std::vector<std::pair<pid_t, int>> children;
-  for (int p = 0; p < procs; ++p) {
-    LoadOptions mine = opt;
-    mine.connections = total / procs + (p < total % procs ? 1 : 0);
-    mine.first_id = static_cast<uint32_t>(p * (total / procs) + std::min(p, total % procs));
-    mine.rate = total_rate / procs;
-    if (!opt.ready_file.empty()) mine.ready_file = opt.ready_file + "." + std::to_string(p);
-    int fds[2];
-    if (pipe(fds) != 0) return 2;
-    pid_t pid = fork();
-    if (pid < 0) return 2;
-    if (pid == 0) {
-      close(fds[0]);
-      auto r = std::make_unique<LoadResult>();
-      hfbench::RunLoad(mine, r.get());
-      _exit(WriteAll(fds[1], r.get(), sizeof(LoadResult)) ? 0 : 3);
-    }
-    close(fds[1]);
-    children.emplace_back(pid, fds[0]);
-  }
-  bool complete = true;
-  for (auto& [pid, fd] : children) {
-    auto r = std::make_unique<LoadResult>();
-    if (ReadAll(fd, r.get(), sizeof(LoadResult))) {
-      merged->Merge(*r);
-    } else {
-      complete = false;
-    }
-    close(fd);
-    int status = 0;
-    waitpid(pid, &status, 0);
-  }
+  const bool complete = hfbench::RunInChildren(
+      procs,
+      [&](int p, LoadResult* r) {
+        LoadOptions mine = opt;
+        mine.connections = total / procs + (p < total % procs ? 1 : 0);
+        mine.first_id = static_cast<uint32_t>(p * (total / procs) + std::min(p, total % procs));
+        mine.rate = total_rate / procs;
+        if (!opt.ready_file.empty()) mine.ready_file = opt.ready_file + "." + std::to_string(p);
+        hfbench::RunLoad(mine, r);
+      },
+      merged.get());
   const LoadResult& r = *merged;
   bool ok = complete && r.Failures() == 0 && (opt.idle || r.measured > 0);
   std::printf(

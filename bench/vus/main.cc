@@ -1,8 +1,8 @@
 // hf-vus: echo scenario checks with virtual users, the shape of bench/k6/echo.js. See
 // bench/vus/README.md.
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/procs.h"
 #include "../common/ws.h"
 #include "users.h"
 
@@ -95,18 +96,6 @@ bool Parse(int argc, char** argv, VuOptions* o, int* procs) {
          *procs <= o->vus && o->src_count > 0;
 }
 
-bool ReadAll(int fd, void* buf, size_t len) {
-  auto* p = static_cast<char*>(buf);
-  while (len > 0) {
-    ssize_t n = read(fd, p, len);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    p += n;
-    len -= static_cast<size_t>(n);
-  }
-  return true;
-}
-
 // Runs the users in `procs` child processes and merges what they found. False when a child did
 // not report.
 bool RunAll(const VuOptions& o, int procs, VuResult* total) {
@@ -114,53 +103,15 @@ bool RunAll(const VuOptions& o, int procs, VuResult* total) {
     hfbench::RunUsers(o, total);
     return true;
   }
-  struct Child {
-    pid_t pid;
-    int fd;
-  };
-  std::vector<Child> children;
-  int first = 0;
-  for (int p = 0; p < procs; ++p) {
-    VuOptions mine = o;
-    mine.first_vu = first;
-    mine.vus_here = o.vus / procs + (p < o.vus % procs ? 1 : 0);
-    first += mine.vus_here;
-    int fds[2];
-    if (pipe(fds) != 0) return false;
-    pid_t pid = fork();
-    if (pid == 0) {
-      close(fds[0]);
-      auto* r = new VuResult();
-      hfbench::RunUsers(mine, r);
-      const char* b = reinterpret_cast<const char*>(r);
-      size_t left = sizeof(*r);
-      while (left > 0) {
-        ssize_t n = write(fds[1], b, left);
-        if (n <= 0) _exit(1);
-        b += n;
-        left -= static_cast<size_t>(n);
-      }
-      _exit(0);
-    }
-    close(fds[1]);
-    if (pid < 0) return false;
-    children.push_back({pid, fds[0]});
-  }
-  bool ok = true;
-  auto* r = new VuResult();
-  for (Child& c : children) {
-    *r = VuResult();
-    if (ReadAll(c.fd, r, sizeof(*r))) {
-      total->Merge(*r);
-    } else {
-      ok = false;
-    }
-    close(c.fd);
-    int status = 0;
-    waitpid(c.pid, &status, 0);
-  }
-  delete r;
-  return ok;
+  return hfbench::RunInChildren(
+      procs,
+      [&](int p, VuResult* r) {
+        VuOptions mine = o;
+        mine.first_vu = p * (o.vus / procs) + std::min(p, o.vus % procs);
+        mine.vus_here = o.vus / procs + (p < o.vus % procs ? 1 : 0);
+        hfbench::RunUsers(mine, r);
+      },
+      total);
 }
 
 void Line(const char* name, unsigned long long value, const char* note = "") {
