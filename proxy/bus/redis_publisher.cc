@@ -9,6 +9,8 @@ namespace {
 
 // Past this many bytes waiting for Redis, callers are told Busy and hold their message.
 constexpr size_t kMaxQueuedBytes = size_t{256} << 20;
+constexpr size_t kSpareCommands = 1024;
+constexpr size_t kSpareCommandBytes = 4096;
 
 void append_bulk(std::string& out, std::string_view s) {
   out += '$';
@@ -59,6 +61,11 @@ BusStatus RedisPublisher::send(const BusTarget& target, const contract::Event& e
     arg(scratch.attrs);
   }
   Pending p{handle, ev.data.size(), {}, {}};
+  if (!spare_commands_.empty()) {
+    p.command = std::move(spare_commands_.back());
+    spare_commands_.pop_back();
+    p.command.clear();
+  }
   p.command.reserve(body.size() + 16);
   p.command += '*';
   p.command += std::to_string(args);
@@ -97,6 +104,9 @@ void RedisPublisher::on_reply(redisAsyncContext*, void* r, void* privdata) {
               {{"component", "redis"}, {"error", std::string_view(reply->str, reply->len)}});
   }
   if (p.handle != 0) self->sink_.on_ack(p.handle, p.bytes, result);
+  if (self->spare_commands_.size() < kSpareCommands && p.command.capacity() <= kSpareCommandBytes) {
+    self->spare_commands_.push_back(std::move(p.command));
+  }
 }
 
 void RedisPublisher::on_up() {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <deque>
 #include <string>
+#include <vector>
 
 #include "proxy/bus/bus.h"
 #include "proxy/bus/redis_link.h"
@@ -36,6 +37,9 @@ class RedisPublisher final : public RedisLink {
   BusAckSink& sink_;
   std::deque<Pending> waiting_;  // not yet written
   std::deque<Pending> sent_;     // written, reply pending
+  // Command buffers of answered messages, kept for the next ones so that a message costs no
+  // allocation; at most kSpareCommands, each at most kSpareCommandBytes.
+  std::vector<std::string> spare_commands_;
   size_t queued_bytes_ = 0;
 };
 

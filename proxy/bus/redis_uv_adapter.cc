@@ -13,9 +13,12 @@ void on_poll(uv_poll_t* handle, int status, int events) {
   auto* w = static_cast<Watch*>(handle->data);
   if (w->ac == nullptr) return;
   if (status < 0) {
+    // libuv has stopped the handle; what hiredis asks for next must start it again.
+    const int watched = w->events;
+    w->events = 0;
     // Let hiredis find the socket error itself: while connecting, a write event makes it check
     // SO_ERROR and call the connect callback; once connected, a read sees the reset.
-    if (w->events & UV_WRITABLE) {
+    if (watched & UV_WRITABLE) {
       redisAsyncHandleWrite(w->ac);
     } else {
       redisAsyncHandleRead(w->ac);
@@ -27,8 +30,13 @@ void on_poll(uv_poll_t* handle, int status, int events) {
   if (w->ac != nullptr && (events & UV_WRITABLE)) redisAsyncHandleWrite(w->ac);
 }
 
+// hiredis asks for write events on every command. uv_poll_start on a started handle takes the
+// descriptor out of epoll and puts it back on the next loop turn, two epoll_ctl calls per
+// command, so only a change of events reaches libuv.
 void update(Watch* w, int add, int remove) {
-  w->events = (w->events | add) & ~remove;
+  const int events = (w->events | add) & ~remove;
+  if (events == w->events) return;
+  w->events = events;
   if (w->events != 0) {
     uv_poll_start(&w->poll, w->events, on_poll);
   } else {
