@@ -87,9 +87,6 @@ Session::Session(Worker& worker, Init init)
   trace_from_client_ =
       !init.traceparent.empty() && util::parse_traceparent(init.traceparent, trace_);
   if (!trace_from_client_) trace_ = util::new_trace();
-  char hex[33];
-  util::write_trace_id(trace_, hex);
-  trace_id_.assign(hex, 32);
   opened_ = last_rx_ = last_message_ = Clock::now();
 }
 
@@ -188,12 +185,14 @@ void Session::admit() {
   }
   const auto& ev = route_->events;
   if (ev.kind == config::Events::Kind::Kafka) {
-    events_topic_ = ev.kafka.topic.render(ctx);
-    events_key_ = render_key(ev.kafka, ctx);
-    events_ = kafka_target(ev.kafka, events_topic_, events_key_);
+    events_ = std::make_unique<EventsTarget>();
+    events_->topic = ev.kafka.topic.render(ctx);
+    events_->key = render_key(ev.kafka, ctx);
+    events_->target = kafka_target(ev.kafka, events_->topic, events_->key);
   } else if (ev.kind == config::Events::Kind::Redis) {
-    events_topic_ = ev.redis.name.render(ctx);
-    events_ = redis_target(ev.redis, events_topic_);
+    events_ = std::make_unique<EventsTarget>();
+    events_->topic = ev.redis.name.render(ctx);
+    events_->target = redis_target(ev.redis, events_->topic);
   }
   if (!route_->replies.kafka_topic.empty()) {
     reply_to_ = route_->replies.kafka_topic;
@@ -234,8 +233,10 @@ void Session::maybe_open() {
   for (const auto& t : route_->subscribe)
     worker_.join_channel(*this, t.render(ctx));
   produce_event(contract::kTypeConnect);
-  log::debug("connection open",
-             {{"conn_id", id_}, {"route", route_->name}, {"peer", peer_}, {"trace_id", trace_id_}});
+  log::debug("connection open", {{"conn_id", id_},
+                                 {"route", route_->name},
+                                 {"peer", peer_},
+                                 {"trace_id", std::string_view(trace_hex())}});
 }
 
 CallbackResult Session::on_receive(const void* in, size_t len) {
@@ -407,7 +408,7 @@ void Session::send(const FrameRef& frame) {
     worker_.stats().slow_consumer_closes.inc();
     log::info("slow consumer", {{"conn_id", id_},
                                 {"route", route_->name},
-                                {"trace_id", trace_id_},
+                                {"trace_id", std::string_view(trace_hex())},
                                 {"queued_bytes", static_cast<uint64_t>(out_.bytes())}});
     out_.clear();
     close(1008, "slow consumer");
@@ -502,8 +503,9 @@ void Session::on_peer_close(const void* in, size_t len) {
 void Session::tick(Clock::time_point now) {
   if (closing_) return;
   if (held_request_ && now - held_since_ > kHeldLimit) {
-    log::warn("filter did not decide in time",
-              {{"conn_id", id_}, {"route", route_->name}, {"trace_id", trace_id_}});
+    log::warn(
+        "filter did not decide in time",
+        {{"conn_id", id_}, {"route", route_->name}, {"trace_id", std::string_view(trace_hex())}});
     held_request_.reset();
     close(1011, "admission timed out");
     return;
@@ -521,7 +523,7 @@ void Session::tick(Clock::time_point now) {
     worker_.stats().bus_timeout_closes.inc();
     log::warn("bus unavailable, closing", {{"conn_id", id_},
                                            {"route", route_->name},
-                                           {"trace_id", trace_id_},
+                                           {"trace_id", std::string_view(trace_hex())},
                                            {"inflight_bytes", static_cast<uint64_t>(inflight_)}});
     close(1013, "bus unavailable");
     return;
@@ -530,8 +532,9 @@ void Session::tick(Clock::time_point now) {
   if (ka.ping_interval.count() > 0) {
     const auto quiet = now - last_rx_;
     if (quiet > ka.ping_interval + ka.pong_timeout) {
-      log::info("peer unresponsive",
-                {{"conn_id", id_}, {"route", route_->name}, {"trace_id", trace_id_}});
+      log::info(
+          "peer unresponsive",
+          {{"conn_id", id_}, {"route", route_->name}, {"trace_id", std::string_view(trace_hex())}});
       close_code_ = 1006;
       close_reason_ = "keepalive timeout";
       closing_ = true;
@@ -564,7 +567,7 @@ void Session::on_closed() {
     stats().duration.observe(static_cast<double>(ms.count()) / 1000.0);
     log::info("connection closed", {{"conn_id", id_},
                                     {"route", route_->name},
-                                    {"trace_id", trace_id_},
+                                    {"trace_id", std::string_view(trace_hex())},
                                     {"peer", peer_},
                                     {"user", user_},
                                     {"duration_ms", static_cast<int64_t>(ms.count())},
@@ -610,16 +613,24 @@ contract::Event Session::make_event(std::string_view type) {
   return ev;
 }
 
+Session::TraceHex Session::trace_hex() const {
+  TraceHex hex;
+  util::write_trace_id(trace_, hex.text);
+  return hex;
+}
+
 void Session::produce_event(std::string_view type) {
-  if (route_->events.kind == config::Events::Kind::None) return;
+  if (route_->events.kind == config::Events::Kind::None || !events_) return;
   contract::Event ev = make_event(type);
   if (type == contract::kTypeDisconnect) {
     ev.close_code = close_code_;
     ev.close_reason = close_reason_;
   }
-  if (worker_.publish(events_, ev, 0) != BusStatus::Accepted) {
-    log::warn("event not produced",
-              {{"conn_id", id_}, {"route", route_->name}, {"trace_id", trace_id_}, {"type", type}});
+  if (worker_.publish(events_->target, ev, 0) != BusStatus::Accepted) {
+    log::warn("event not produced", {{"conn_id", id_},
+                                     {"route", route_->name},
+                                     {"trace_id", std::string_view(trace_hex())},
+                                     {"type", type}});
   }
 }
 

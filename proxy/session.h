@@ -116,6 +116,12 @@ class Session {
   void produce_event(std::string_view type);
   void update_flow();
   RouteStats& stats();
+  // The trace id in hex, for log lines; rendered when needed rather than kept per connection.
+  struct TraceHex {
+    char text[33];
+    operator std::string_view() const { return {text, 32}; }
+  };
+  TraceHex trace_hex() const;
 
   Worker& worker_;
   lws* wsi_;
@@ -144,15 +150,19 @@ class Session {
   std::string reply_to_;  // Kafka reply topic or Redis reply channel
   std::string topic_;     // rendered upstream topic, stream or channel
   std::string key_;       // rendered Kafka key
-  std::string events_topic_;
-  std::string events_key_;
-  BusTarget upstream_;  // views into topic_ and key_
-  BusTarget events_;    // views into events_topic_ and events_key_
+  BusTarget upstream_;    // views into topic_ and key_
+  // Where connect and disconnect events go; only for routes with `events`, so that others do
+  // not carry its strings.
+  struct EventsTarget {
+    std::string topic;
+    std::string key;
+    BusTarget target;  // views into topic and key
+  };
+  std::unique_ptr<EventsTarget> events_;
   std::vector<std::pair<std::string, std::string>> metadata_;
   std::vector<std::string> channels_;
   util::TraceContext trace_{};
   bool trace_from_client_ = false;  // the upgrade carried a traceparent
-  std::string trace_id_;            // hex, for logs
   uint64_t handle_ = 0;
   uint64_t seq_ = 0;
 
