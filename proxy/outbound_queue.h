@@ -14,6 +14,7 @@ class OutboundQueue {
  public:
   bool empty() const { return count_ == 0; }
   size_t bytes() const { return bytes_; }
+  size_t size() const { return count_; }
 
   void push(const FrameRef& f) {
     if (count_ == cap_) grow();

@@ -62,6 +62,8 @@ class Session {
   void on_established();
   CallbackResult on_receive(const void* in, size_t len);
   CallbackResult on_writable();
+  // From Worker at the end of the loop turn in which send() queued the first message.
+  void flush();
   void on_peer_close(const void* in, size_t len);
   void on_pong() { last_rx_ = Clock::now(); }
   void on_closed();
@@ -109,6 +111,10 @@ class Session {
   void refuse_message(size_t filter, const filters::Rejection& r);
   // Writes one frame and counts it; false when lws could not take it.
   bool write_frame(Frame& f);
+  // Writes queued frames, several to a write where they are small, until the queue is empty or
+  // lws holds back part of a write; false when the connection failed.
+  bool write_queued();
+  void count_out(const Frame& f);
   void maybe_open();
   void continue_upgrade(size_t from);
   CallbackResult fail(int code, std::string_view reason);
@@ -180,6 +186,7 @@ class Session {
   // Outbound.
   OutboundQueue out_;
   bool ping_due_ = false;
+  bool flush_due_ = false;  // out_ is written at the end of this loop turn (Worker::flush_later)
 
   // Lifetime.
   Clock::time_point opened_;

@@ -61,6 +61,9 @@ bool Worker::init() {
   tick_timer_.data = this;
   uv_timer_init(&loop_, &retry_timer_);
   retry_timer_.data = this;
+  uv_check_init(&loop_, &flush_check_);
+  flush_check_.data = this;
+  uv_idle_init(&loop_, &flush_idle_);
 
   context_ = ws::create_context(*this, vhosts_);
   if (context_ == nullptr) return false;
@@ -102,6 +105,8 @@ void Worker::run() {
   for (auto& p : accept_polls_)
     uv_poll_start(p.get(), UV_READABLE, &Worker::on_accept);
   uv_timer_start(&tick_timer_, &Worker::on_tick, kTick.count(), kTick.count());
+  uv_check_start(&flush_check_, &Worker::on_flush);
+  uv_unref(reinterpret_cast<uv_handle_t*>(&flush_check_));  // it never keeps the loop alive
   if (redis_) redis_->start();
   uv_run(&loop_, UV_RUN_DEFAULT);
   // Every handle is closed; nothing is left to run.
@@ -501,6 +506,22 @@ void Worker::deliver_to(Session& s, Delivery& d) {
   }
 }
 
+void Worker::flush_later(const Session& s) {
+  if (to_flush_.empty()) uv_idle_start(&flush_idle_, [](uv_idle_t*) {});
+  to_flush_.push_back(s.handle());
+}
+
+void Worker::on_flush(uv_check_t* check) {
+  auto* w = static_cast<Worker*>(check->data);
+  if (w->to_flush_.empty()) return;
+  uv_idle_stop(&w->flush_idle_);
+  w->flushing_.swap(w->to_flush_);
+  for (uint64_t h : w->flushing_) {
+    if (Session* s = w->by_handle(h)) s->flush();
+  }
+  w->flushing_.clear();
+}
+
 void Worker::on_tick(uv_timer_t* timer) {
   auto* w = static_cast<Worker*>(timer->data);
   w->tick();
@@ -572,6 +593,8 @@ void Worker::finish() {
   if (kafka_) kafka_->close();
   uv_close(reinterpret_cast<uv_handle_t*>(&tick_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&retry_timer_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&flush_check_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&flush_idle_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&inbox_async_), nullptr);
   // Deliveries still queued are freed; their connections are closed.
   while (MpscNode* n = inbox_.pop())

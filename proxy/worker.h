@@ -22,6 +22,7 @@
 #include "proxy/session.h"
 #include "proxy/stats.h"
 #include "proxy/util/ids.h"
+#include "proxy/write_batch.h"
 
 struct lws_context;
 struct lws_vhost;
@@ -56,6 +57,9 @@ class Worker final : public BusAckSink, public filters::Host {
   unsigned index() const { return index_; }
   const Runtime& runtime() const { return runtime_; }
   EventScratch& scratch() { return scratch_; }
+  // A session that queued its first message this loop turn: written once the turn's I/O is done.
+  void flush_later(const Session& s);
+  WriteBatch& write_batch() { return write_batch_; }
 
   // filters::Host
   uv_loop_t* loop() override { return &loop_; }
@@ -91,6 +95,7 @@ class Worker final : public BusAckSink, public filters::Host {
   static void on_inbox(uv_async_t* async);
   static void on_tick(uv_timer_t* timer);
   static void on_retry(uv_timer_t* timer);
+  static void on_flush(uv_check_t* check);
   void run();
   void accept_from(size_t listener);
   void on_file_shortage(int listen_fd);
@@ -116,6 +121,13 @@ class Worker final : public BusAckSink, public filters::Host {
   uv_async_t inbox_async_{};
   uv_timer_t tick_timer_{};
   uv_timer_t retry_timer_{};
+  // Sessions with messages queued this turn, flushed after the turn's I/O callbacks; the idle
+  // handle runs only while some wait, so that a turn started by a timer does not block in poll.
+  uv_check_t flush_check_{};
+  uv_idle_t flush_idle_{};
+  std::vector<uint64_t> to_flush_;  // handles
+  std::vector<uint64_t> flushing_;
+  WriteBatch write_batch_;
   std::vector<std::unique_ptr<uv_poll_t>> accept_polls_;
   std::vector<size_t> accept_listener_;  // accept_polls_[i] serves this listener
   lws_context* context_ = nullptr;

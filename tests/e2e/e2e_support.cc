@@ -119,4 +119,25 @@ std::string check_in_order_at_least_once(const std::vector<int>& got, int count,
   return "";
 }
 
+void check_burst_echo(WsClient& ws) {
+  std::vector<std::string> messages;
+  for (size_t size : {0, 1, 125, 126, 127, 4095, 4096, 4097, 65535, 65536, 70000})
+    messages.push_back(std::string(size, static_cast<char>('a' + messages.size() % 26)));
+  for (int i = 0; i < 300; ++i)
+    messages.push_back(seq_payload(i) + std::string(static_cast<size_t>(i * 7 % 300), '.'));
+  std::string burst;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const WsOpcode op = i % 3 == 0 ? WsOpcode::Binary : WsOpcode::Text;
+    burst += ws.encode_frame(op, messages[i], true);
+  }
+  REQUIRE(ws.send_raw(burst));
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const WsEvent ev = ws.recv(Millis(10000));
+    INFO("echo " << i << " of " << messages.size() << ": " << describe(ev));
+    REQUIRE(ev.kind == (i % 3 == 0 ? WsEvent::Kind::Binary : WsEvent::Kind::Text));
+    REQUIRE(ev.data == messages[i]);
+  }
+  CHECK(ws.recv(Millis(300)).kind == WsEvent::Kind::Timeout);
+}
+
 }  // namespace holdfast::test::e2e

@@ -39,4 +39,10 @@ bool is_traceparent(std::string_view text);
 std::string check_in_order_at_least_once(const std::vector<int>& got, int count,
                                          size_t& duplicates);
 
+// Sends a burst of messages in one TCP write to an echo route: sizes on each side of the frame
+// header's boundaries (125/126, 65535/65536) and of the proxy's batching (4096), more than one
+// batch of small ones, text and binary. The echoes come back within a few loop turns, so several
+// share a write. REQUIREs every echo to arrive whole, in order and with its own opcode.
+void check_burst_echo(WsClient& ws);
+
 }  // namespace holdfast::test::e2e

@@ -139,4 +139,11 @@ TEST_CASE("the echo route answers text and binary in order", "[kafka]") {
   CHECK(ws->recv(Millis(300)).kind == WsEvent::Kind::Timeout);
 }
 
+TEST_CASE("a burst of echoes, several to a write, arrives whole and in order", "[kafka]") {
+  Setup s;
+  HoldfastProcess proxy(s.config());
+  auto ws = open_ws(proxy, "/echo");
+  check_burst_echo(*ws);
+}
+
 }  // namespace holdfast::test::e2e

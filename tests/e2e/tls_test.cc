@@ -172,6 +172,7 @@ listeners:
   const WsEvent second = ws.recv(Millis(5000));
   REQUIRE(second.kind == WsEvent::Kind::Binary);
   CHECK(second.data == big);
+  check_burst_echo(ws);
 
   // A plain-text client on the TLS port is not served.
   WsClient plain;
