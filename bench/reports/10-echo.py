@@ -49,7 +49,8 @@ def section(ctx):
     p("")
     p("### Open loop")
     p("")
-    p("Messages are sent on a fixed schedule at half of holdfast-w1's closed-loop rate; latency "
+    p("Messages are sent on a fixed schedule at one rate for every server, half of the slowest "
+      "one's closed-loop rate, so that each carries it; latency "
       "runs from each message's scheduled send time, so a stalled sender is charged, not hidden.")
     p("")
     p("| server | rate msgs/s | p50 µs | p99 µs | p99.9 µs | max µs | CPU µs/msg "

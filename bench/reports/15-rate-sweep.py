@@ -21,7 +21,9 @@ def section(ctx):
     p = out.append
     p(f"Open loop on the echo route, 100 connections, 32-byte messages, {s['duration']} s after "
       f"{s['warmup']} s, at {s['shares'].replace(' ', ', ')} % of the {s['saturation']} msgs/s "
-      "holdfast (`workers: 1`) sustained in the closed loop. Below a few thousand messages a "
+      "holdfast (`workers: 1`) sustained in the closed loop. hf-lws-echo is run only at the rates "
+      "up to 90 % of its own closed-loop rate (n/a above): past that, an open loop measures "
+      "nothing but its backlog. Below a few thousand messages a "
       "second the figures are mostly the machine's: idle cores take hundreds of microseconds to "
       "wake, for `hf-floor` as much as for anything else.")
     p("")

@@ -18,6 +18,12 @@ def section(ctx):
       "CPU per delivery is holdfast's utime+stime over the whole run (connecting included) ÷ "
       "every delivery; deliveries per core-second is its inverse.")
     p("")
+    p(f"holdfast runs at {s['rates'].replace(' ', ', ')} records/s; the peers at "
+      f"{s.get('peer_rates', s['rates']).replace(' ', ', ')}, where each already takes most of "
+      "a core. Past 10 records/s, records reach holdfast's worker while it is still writing the "
+      "last ones, and a subscriber's records of one loop turn go out in one write; that is "
+      "why its CPU per delivery falls as the rate grows. ")
+    p("")
     p("The rates stay below what one holdfast worker sustains here: past it, records published "
       "through Redis queue up inside holdfast (nothing slows a Redis publisher), arrive later "
       "than the run waits for, and the run fails. nchan's HTTP publisher is slowed down by nginx "

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # echo: holdfast's built-in echo route (one and two workers) against hf-lws-echo and hf-floor,
-# closed loop for throughput, then open loop at half of holdfast-w1's rate for latency.
+# closed loop for throughput, then open loop for latency at half of the slowest server's rate.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 case "$MODE" in
@@ -18,11 +18,12 @@ for s in "${SERVERS[@]}"; do
 done
 
 # Open loop at half of what holdfast (one worker) sustained in the closed loop.
+# The open loop runs every server at the same rate: half of the slowest one's closed-loop rate,
+# so that each can carry it and the latencies compare like with like.
 SAT=$(python3 -c 'import json,sys
-for l in open(sys.argv[1]):
-    r=json.loads(l)
-    if r["server"]=="holdfast-w1" and r["scenario"]=="echo-closed":
-        print(int(r["load"].get("msgs_per_s",0)))' "$RAW")
+rates=[int(json.loads(l)["load"].get("msgs_per_s",0)) for l in open(sys.argv[1])
+       if json.loads(l)["scenario"]=="echo-closed" and json.loads(l)["exit"]==0]
+print(min(rates) if rates else 0)' "$RAW")
 RATE=$((${SAT:-0} / 2))
 if [[ $RATE -gt 0 ]]; then
   for s in "${SERVERS[@]}"; do
