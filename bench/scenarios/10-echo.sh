@@ -4,7 +4,7 @@
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 case "$MODE" in
-  quick) DUR=3 WARM=1 OPEN_DUR=2 OPEN_WARM=1 ;;
+  quick) DUR=2 WARM=1 OPEN_DUR=1 OPEN_WARM=1 ;;
   *) DUR=20 WARM=3 OPEN_DUR=20 OPEN_WARM=3 ;;
 esac
 CONNS=100 INFLIGHT=10 SIZE=32

@@ -9,7 +9,7 @@ set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 # Open-loop rates as percentages of the closed loop's rate on the same bus.
 case "$MODE" in
-  quick) DUR=2 WARM=1 SHARES="50" ;;
+  quick) DUR=1 WARM=1 SHARES="50" ;;
   *) DUR=10 WARM=2 SHARES="10 25 50" ;;
 esac
 CONNS=100 INFLIGHT=10 SIZE=32

@@ -10,7 +10,7 @@
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 case "$MODE" in
-  quick) SUBS=2000 DUR=2 WARM=1 RATES="50" PEER_RATES="50" ;;
+  quick) SUBS=2000 DUR=1 WARM=1 RATES="50" PEER_RATES="50" ;;
   # The peers stop at 10 records/s (100,000 deliveries/s): there nchan and Centrifugo already
   # take most of a core. holdfast goes on to 500,000 deliveries/s.
   *) SUBS=10000 DUR=8 WARM=2 RATES="2 5 10 20 50" PEER_RATES="2 5 10" ;;

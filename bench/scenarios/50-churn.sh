@@ -7,7 +7,7 @@
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 case "$MODE" in
-  quick) DUR=1.5 WARM=1 ;;
+  quick) DUR=1 WARM=0.5 ;;
   *) DUR=10 WARM=2 ;;
 esac
 SLOTS=64
