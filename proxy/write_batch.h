@@ -1,7 +1,8 @@
 // Several outbound messages framed into one buffer, so that a connection given many messages in
 // one loop turn (replies to pipelined requests, a burst on a channel) costs one write and one
 // TCP segment instead of one of each per message. Server frames are unmasked: a 2 or 4 byte
-// header, then the payload.
+// header, then the payload. The RSV bits stay 0, which is right while holdfast negotiates no
+// extension (and stays valid, as an uncompressed message, under permessage-deflate).
 #pragma once
 
 #include <libwebsockets.h>
