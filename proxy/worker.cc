@@ -1,7 +1,6 @@
 #include "proxy/worker.h"
 
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -151,8 +150,6 @@ void Worker::accept_from(size_t listener) {
       warn_file_shortage();
       continue;
     }
-    int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (!ws::adopt(vhosts_[listener], fd, runtime_.listeners[listener].config->tls.has_value())) {
       log::warn("socket not adopted", {{"worker", index_}});
     }
