@@ -414,33 +414,25 @@ void Session::send(const FrameRef& frame) {
     close(1008, "slow consumer");
     return;
   }
-  // Nothing queued and nothing half-sent: written at the end of this loop turn, together with
-  // whatever else reaches this connection in the same turn, sparing the writable round trip (two
-  // epoll changes and a poll) that fan-out would otherwise pay per delivery. lws keeps whatever
-  // the socket does not take and finishes it when writable, before anything else is written.
-  if (flush_due_) {
-    out_.push(frame);
-    return;
-  }
-  if (out_.empty() && !ping_due_ && !lws_partial_buffered(wsi_)) {
-    out_.push(frame);
+  // A frame joining nothing queued and nothing half-sent is written at the end of this loop turn,
+  // together with whatever else reaches this connection in the same turn, sparing the writable
+  // round trip (two epoll changes and a poll) that fan-out would otherwise pay per delivery. lws
+  // keeps whatever the socket does not take and finishes it when writable, before anything else.
+  out_.push(frame);
+  if (flush_due_) return;
+  if (out_.size() == 1 && !ping_due_ && !lws_partial_buffered(wsi_)) {
     flush_due_ = true;
     worker_.flush_later(*this);
     return;
   }
-  out_.push(frame);
   lws_callback_on_writable(wsi_);
 }
 
 void Session::flush() {
   flush_due_ = false;
   if (kill_) return;
-  if (!write_queued()) {
-    kill_ = true;
-    lws_callback_on_writable(wsi_);
-  } else if (!out_.empty()) {
-    lws_callback_on_writable(wsi_);
-  }
+  if (!write_queued()) kill_ = true;
+  if (kill_ || !out_.empty()) lws_callback_on_writable(wsi_);
 }
 
 bool Session::write_frame(Frame& f) {
@@ -659,7 +651,7 @@ Session::TraceHex Session::trace_hex() const {
 }
 
 void Session::produce_event(std::string_view type) {
-  if (route_->events.kind == config::Events::Kind::None || !events_) return;
+  if (!events_) return;  // a route without `events`, or a connection never admitted
   contract::Event ev = make_event(type);
   if (type == contract::kTypeDisconnect) {
     ev.close_code = close_code_;

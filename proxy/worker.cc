@@ -101,8 +101,7 @@ void Worker::join() {
 }
 
 void Worker::run() {
-  for (auto& p : accept_polls_)
-    uv_poll_start(p.get(), UV_READABLE, &Worker::on_accept);
+  set_accepting(true);
   uv_timer_start(&tick_timer_, &Worker::on_tick, kTick.count(), kTick.count());
   uv_check_start(&flush_check_, &Worker::on_flush);
   uv_unref(reinterpret_cast<uv_handle_t*>(&flush_check_));  // it never keeps the loop alive
@@ -132,6 +131,16 @@ void Worker::on_accept(uv_poll_t* poll, int status, int) {
   if (status < 0) return;
   for (size_t i = 0; i < w->accept_polls_.size(); ++i) {
     if (w->accept_polls_[i].get() == poll) w->accept_from(w->accept_listener_[i]);
+  }
+}
+
+void Worker::set_accepting(bool on) {
+  for (auto& p : accept_polls_) {
+    if (on) {
+      uv_poll_start(p.get(), UV_READABLE, &Worker::on_accept);
+    } else {
+      uv_poll_stop(p.get());
+    }
   }
 }
 
@@ -167,8 +176,7 @@ void Worker::on_file_shortage(int listen_fd) {
     }
     if (outcome == FileShortage::Outcome::kNoSpare && !accept_paused_) {
       accept_paused_ = true;
-      for (auto& p : accept_polls_)
-        uv_poll_stop(p.get());
+      set_accepting(false);
     }
     break;
   }
@@ -512,11 +520,10 @@ void Worker::on_flush(uv_check_t* check) {
   auto* w = static_cast<Worker*>(check->data);
   if (w->to_flush_.empty()) return;
   uv_idle_stop(&w->flush_idle_);
-  w->flushing_.swap(w->to_flush_);
-  for (uint64_t h : w->flushing_) {
-    if (Session* s = w->by_handle(h)) s->flush();
+  for (size_t i = 0; i < w->to_flush_.size(); ++i) {  // by index: a flush may add to the list
+    if (Session* s = w->by_handle(w->to_flush_[i])) s->flush();
   }
-  w->flushing_.clear();
+  w->to_flush_.clear();
 }
 
 void Worker::on_tick(uv_timer_t* timer) {
@@ -535,8 +542,7 @@ void Worker::tick() {
   last_tick_ = now;
   if (accept_paused_ && !draining_) {
     accept_paused_ = false;
-    for (auto& p : accept_polls_)
-      uv_poll_start(p.get(), UV_READABLE, &Worker::on_accept);
+    set_accepting(true);
   }
   for (Session* s : slots_) {
     if (s != nullptr && s->established()) s->tick(now);
@@ -553,8 +559,7 @@ void Worker::drain_step() {
     draining_ = true;
     drain_deadline_ = now + grace / 2;
     close_deadline_ = now + grace;
-    for (auto& p : accept_polls_)
-      uv_poll_stop(p.get());
+    set_accepting(false);
     for (Session* s : slots_) {
       if (s != nullptr && s->established()) s->pause_reading();
     }

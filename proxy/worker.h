@@ -97,6 +97,7 @@ class Worker final : public BusAckSink, public filters::Host {
   static void on_retry(uv_timer_t* timer);
   static void on_flush(uv_check_t* check);
   void run();
+  void set_accepting(bool on);  // starts or stops every listener's accept poll
   void accept_from(size_t listener);
   void on_file_shortage(int listen_fd);
   void warn_file_shortage();
@@ -126,7 +127,6 @@ class Worker final : public BusAckSink, public filters::Host {
   uv_check_t flush_check_{};
   uv_idle_t flush_idle_{};
   std::vector<uint64_t> to_flush_;  // handles
-  std::vector<uint64_t> flushing_;
   WriteBatch write_batch_;
   std::vector<std::unique_ptr<uv_poll_t>> accept_polls_;
   std::vector<size_t> accept_listener_;  // accept_polls_[i] serves this listener
