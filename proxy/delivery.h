@@ -25,8 +25,21 @@ struct Delivery : MpscNode {
   // The trace id (32 hex digits) of the reply's own `traceparent`, for its log lines; empty when
   // it carried none. A fixed array, so a traced reply costs no allocation.
   std::array<char, 33> trace_id{};
-  bool counted = false;  // whether the sender expects an undeliverable count for a connection
   std::shared_ptr<const RouteTable> table;  // Kind::Reload: the routes for new connections
+
+  // Back to a default-constructed state, keeping the strings' capacity, so that one Delivery can
+  // be read into again and again without allocating.
+  void clear() {
+    kind = Kind::Frame;
+    target = contract::Target::Kind::Invalid;
+    name.clear();
+    frame = FrameRef();
+    close_code = 1000;
+    close_reason.clear();
+    channel.clear();
+    trace_id[0] = '\0';
+    table.reset();
+  }
 };
 
 }  // namespace holdfast

@@ -50,9 +50,8 @@ void set_trace_id(Delivery& d, std::string_view traceparent) {
 
 }  // namespace
 
-ReplyRouter::ReplyRouter(std::vector<std::unique_ptr<Worker>>& workers, Stats& stats,
-                         std::string redis_prefix)
-    : workers_(workers), stats_(stats), prefix_(std::move(redis_prefix)) {}
+ReplyRouter::ReplyRouter(std::vector<std::unique_ptr<Worker>>& workers, Stats& stats)
+    : workers_(workers), stats_(stats) {}
 
 void ReplyRouter::on_kafka_record(const rd_kafka_message_t& msg) {
   rd_kafka_headers_t* hdrs = nullptr;
@@ -115,56 +114,69 @@ void ReplyRouter::on_kafka_record(const rd_kafka_message_t& msg) {
   dispatch(std::move(d));
 }
 
-void ReplyRouter::on_redis_message(std::string_view channel, std::string_view payload) {
-  if (channel.substr(0, prefix_.size()) != prefix_) return;
-  const std::string_view rest = channel.substr(prefix_.size());
-  auto d = std::make_unique<Delivery>();
+bool read_redis_message(std::string_view prefix, std::string_view channel, std::string_view payload,
+                        Delivery& d, Stats* stats) {
+  if (channel.substr(0, prefix.size()) != prefix) return false;
+  const std::string_view rest = channel.substr(prefix.size());
   if (rest == "control") {
-    stats_.control_messages.inc();
+    if (stats) stats->control_messages.inc();
     contract::RedisControl c;
     std::string error;
     if (!contract::parse_redis_control(payload, c, error)) {
-      stats_.bad_control.inc();
-      log::warn("malformed redis control message ignored",
-                {{"component", "redis"}, {"error", error}});
-      return;
+      if (stats) {
+        stats->bad_control.inc();
+        log::warn("malformed redis control message ignored",
+                  {{"component", "redis"}, {"error", error}});
+      }
+      return false;
     }
-    d->target = c.target.kind;
-    d->name.assign(c.target.name);
-    d->close_code = c.code;
-    d->close_reason = c.reason;
-    d->channel = c.channel;
-    if (!set_control(*d, c.control)) {
-      stats_.bad_control.inc();
-      log::warn("redis control message ignored", {{"component", "redis"}, {"error", "no control"}});
-      return;
+    d.target = c.target.kind;
+    d.name.assign(c.target.name);
+    d.close_code = c.code;
+    d.close_reason = c.reason;
+    d.channel = c.channel;
+    if (!set_control(d, c.control)) {
+      if (stats) {
+        stats->bad_control.inc();
+        log::warn("redis control message ignored",
+                  {{"component", "redis"}, {"error", "no control"}});
+      }
+      return false;
     }
-    dispatch(std::move(d));
-    return;
+    return true;
   }
   const Target t = contract::parse_redis_channel(rest);
   if (t.kind == Target::Kind::Invalid) {
-    stats_.undeliverable[static_cast<size_t>(Undeliverable::BadTarget)].inc();
-    return;
+    if (stats) stats->undeliverable[static_cast<size_t>(Undeliverable::BadTarget)].inc();
+    return false;
   }
-  d->target = t.kind;
-  d->name.assign(t.name);
-  d->frame = FrameRef(Frame::create(payload, util::valid_utf8(payload)));
-  if (!d->frame) return;
-  dispatch(std::move(d));
+  d.target = t.kind;
+  d.name.assign(t.name);
+  d.frame = FrameRef(Frame::create(payload, util::valid_utf8(payload)));
+  return static_cast<bool>(d.frame);
+}
+
+Owner owner_of(std::string_view id, size_t workers, unsigned& worker) {
+  std::string_view boot;
+  if (!util::parse_connection_id(id, boot, worker)) return Owner::BadId;
+  if (boot != util::boot_id()) return Owner::OtherInstance;
+  return worker < workers ? Owner::Worker : Owner::NoSuchWorker;
+}
+
+void count_unowned(Owner owner, Stats& stats) {
+  if (owner == Owner::BadId)
+    stats.undeliverable[static_cast<size_t>(Undeliverable::BadTarget)].inc();
+  if (owner == Owner::NoSuchWorker) {
+    stats.undeliverable[static_cast<size_t>(Undeliverable::NoConnection)].inc();
+  }
 }
 
 void ReplyRouter::dispatch(std::unique_ptr<Delivery> d) {
   if (d->target == Target::Kind::Connection) {
-    std::string_view boot;
     unsigned worker = 0;
-    if (!util::parse_connection_id(d->name, boot, worker)) {
-      stats_.undeliverable[static_cast<size_t>(Undeliverable::BadTarget)].inc();
-      return;
-    }
-    if (boot != util::boot_id()) return;  // another instance's connection
-    if (worker >= workers_.size()) {
-      stats_.undeliverable[static_cast<size_t>(Undeliverable::NoConnection)].inc();
+    const Owner owner = owner_of(d->name, workers_.size(), worker);
+    if (owner != Owner::Worker) {
+      count_unowned(owner, stats_);
       return;
     }
     workers_[worker]->post(d.release());

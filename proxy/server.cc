@@ -11,14 +11,12 @@
 #include "proxy/admin_server.h"
 #include "proxy/bus/kafka_embedded.h"
 #include "proxy/bus/kafka_replies.h"
-#include "proxy/bus/redis_subscriber.h"
 #include "proxy/certificate_expiry.h"
 #include "proxy/config_watch.h"
 #include "proxy/listen_socket.h"
 #include "proxy/log.h"
 #include "proxy/metrics.h"
 #include "proxy/reply_router.h"
-#include "proxy/util/ids.h"
 #include "proxy/worker.h"
 
 namespace holdfast {
@@ -103,8 +101,7 @@ bool Server::start_buses() {
                                           {"note", "development only: in memory, one process"}});
     }
   }
-  router_ = std::make_unique<ReplyRouter>(workers_, stats_,
-                                          cfg.redis ? cfg.redis->prefix : std::string("holdfast:"));
+  router_ = std::make_unique<ReplyRouter>(workers_, stats_);
   if (cfg.kafka) {
     kafka_replies_ = std::make_unique<KafkaReplies>(
         &loop_, runtime_.kafka_brokers, *cfg.kafka, cfg.instance, reply_topics(cfg), stats_,
@@ -114,14 +111,6 @@ bool Server::start_buses() {
       log::error("kafka reply consumer failed", {{"error", error}});
       return false;
     }
-  }
-  if (cfg.redis) {
-    redis_sub_ =
-        std::make_unique<RedisSubscriber>(&loop_, *cfg.redis, stats_, util::boot_id(),
-                                          [this](std::string_view ch, std::string_view payload) {
-                                            router_->on_redis_message(ch, payload);
-                                          });
-    redis_sub_->start();
   }
   return true;
 }
@@ -217,7 +206,6 @@ bool Server::setup() {
 bool Server::ready() const {
   if (draining_) return false;
   if (kafka_replies_ && !kafka_replies_->ready()) return false;
-  if (redis_sub_ && !redis_sub_->subscribed()) return false;
   for (const auto& w : workers_) {
     if (!w->bus_ready()) return false;
   }
@@ -306,7 +294,6 @@ void Server::check() {
 void Server::shutdown_main_loop() {
   stopped_ = true;
   if (kafka_replies_) kafka_replies_->stop();
-  if (redis_sub_) redis_sub_->stop();
   if (admin_) admin_->close();
   if (watch_) watch_->stop();
   for (const auto& table : tables_) {
@@ -319,8 +306,6 @@ void Server::shutdown_main_loop() {
   uv_close(reinterpret_cast<uv_handle_t*>(&check_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sigterm_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sigint_), nullptr);
-  // The subscriber's connection and timer close on the loop; then uv_run returns.
-  redis_sub_.reset();
 }
 
 }  // namespace holdfast

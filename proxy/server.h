@@ -19,7 +19,6 @@ class AdminServer;
 class ConfigWatch;
 class EmbeddedKafka;
 class KafkaReplies;
-class RedisSubscriber;
 class ReplyRouter;
 class Worker;
 
@@ -58,7 +57,6 @@ class Server {
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<ReplyRouter> router_;
   std::unique_ptr<KafkaReplies> kafka_replies_;
-  std::unique_ptr<RedisSubscriber> redis_sub_;
   std::unique_ptr<AdminServer> admin_;
   std::unique_ptr<ConfigWatch> watch_;           // reload.watch
   std::vector<CertificateExpiry> certificates_;  // read at start and on each reload

@@ -11,8 +11,10 @@
 #include "filters/registry.h"
 #include "proxy/bus/kafka_producer.h"
 #include "proxy/bus/redis_publisher.h"
+#include "proxy/bus/redis_subscriber.h"
 #include "proxy/file_limit.h"
 #include "proxy/log.h"
+#include "proxy/reply_router.h"
 #include "proxy/subprotocols.h"
 #include "proxy/ws_protocol.h"
 
@@ -88,6 +90,11 @@ bool Worker::init() {
   }
   if (cfg.redis) {
     redis_ = std::make_unique<RedisPublisher>(&loop_, *cfg.redis, *this, stats_, index_);
+    redis_sub_ = std::make_unique<RedisSubscriber>(
+        &loop_, *cfg.redis, stats_, ids_.prefix(),
+        [this](std::string_view channel, std::string_view payload) {
+          on_redis_message(channel, payload);
+        });
   }
   return true;
 }
@@ -106,6 +113,7 @@ void Worker::run() {
   uv_check_start(&flush_check_, &Worker::on_flush);
   uv_unref(reinterpret_cast<uv_handle_t*>(&flush_check_));  // it never keeps the loop alive
   if (redis_) redis_->start();
+  if (redis_sub_) redis_sub_->start();
   uv_run(&loop_, UV_RUN_DEFAULT);
   // Every handle is closed; nothing is left to run.
   uv_loop_close(&loop_);
@@ -123,7 +131,7 @@ void Worker::request_drain() {
 }
 
 bool Worker::bus_ready() const {
-  return !redis_ || redis_->connected();
+  return (!redis_ || redis_->connected()) && (!redis_sub_ || redis_sub_->subscribed());
 }
 
 void Worker::on_accept(uv_poll_t* poll, int status, int) {
@@ -435,6 +443,30 @@ void Worker::on_inbox(uv_async_t* async) {
   if (w->drain_requested_.load(std::memory_order_acquire) && !w->draining_) w->drain_step();
 }
 
+// Replies to this worker's connections arrive on channels no other worker subscribes to. User,
+// channel, broadcast and control messages reach every worker: each serves its own connections, and
+// worker 0 alone counts them and their faults, so that each is counted once.
+void Worker::on_redis_message(std::string_view channel, std::string_view payload) {
+  const std::string& prefix = runtime_.config->redis->prefix;
+  const std::string_view rest =
+      channel.size() >= prefix.size() ? channel.substr(prefix.size()) : std::string_view();
+  const bool counts = index_ == 0 || rest.substr(0, 5) == "conn:";
+  Delivery& d = redis_in_;
+  d.clear();
+  if (!read_redis_message(prefix, channel, payload, d, counts ? &stats_ : nullptr)) return;
+  if (d.target == contract::Target::Kind::Connection) {
+    unsigned worker = 0;
+    const Owner owner = owner_of(d.name, runtime_.workers, worker);
+    if (owner != Owner::Worker) {
+      if (counts) count_unowned(owner, stats_);
+      return;
+    }
+    if (worker != index_) return;  // a command for another worker's connection
+  }
+  handle(d);
+  d.frame = FrameRef();
+}
+
 void Worker::handle(Delivery& d) {
   using K = contract::Target::Kind;
   switch (d.target) {
@@ -581,6 +613,7 @@ void Worker::drain_step() {
 }
 
 void Worker::finish() {
+  redis_sub_.reset();  // no reply is taken once the sessions are gone
   uv_timer_stop(&tick_timer_);
   uv_timer_stop(&retry_timer_);
   const auto left = std::chrono::milliseconds(2000);

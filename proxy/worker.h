@@ -31,6 +31,7 @@ namespace holdfast {
 
 class KafkaProducer;
 class RedisPublisher;
+class RedisSubscriber;
 
 class Worker final : public BusAckSink, public filters::Host {
  public:
@@ -102,6 +103,7 @@ class Worker final : public BusAckSink, public filters::Host {
   void on_file_shortage(int listen_fd);
   void warn_file_shortage();
   void handle(Delivery& d);
+  void on_redis_message(std::string_view channel, std::string_view payload);
   using Index = std::unordered_map<std::string, std::vector<Session*>>;
   void deliver_to_members(Index& index, Delivery& d);
   void deliver_to(Session& s, Delivery& d);
@@ -134,6 +136,8 @@ class Worker final : public BusAckSink, public filters::Host {
   std::vector<lws_vhost*> vhosts_;  // by listener
   std::unique_ptr<KafkaProducer> kafka_;
   std::unique_ptr<RedisPublisher> redis_;
+  std::unique_ptr<RedisSubscriber> redis_sub_;
+  Delivery redis_in_;  // each Redis message is read into this one, reusing its strings
   std::shared_ptr<const RouteTable> table_;           // routes for new connections
   std::vector<std::shared_ptr<FilterChain>> chains_;  // by route of table_
   MpscQueue inbox_;

@@ -7,15 +7,15 @@
 namespace holdfast {
 
 RedisSubscriber::RedisSubscriber(uv_loop_t* loop, const config::RedisBus& cfg, Stats& stats,
-                                 std::string_view boot_id, OnMessage on_message)
+                                 std::string_view id_prefix, OnMessage on_message)
     : RedisLink(loop, cfg, "subscriber", stats),
-      boot_id_(boot_id),
+      id_prefix_(id_prefix),
       on_message_(std::move(on_message)) {}
 
 void RedisSubscriber::on_up() {
   confirmed_ = 0;
   const std::string& p = cfg().prefix;
-  const std::string conn = p + "conn:" + boot_id_ + "-*";
+  const std::string conn = p + "conn:" + id_prefix_ + "*";
   const std::string user = p + "user:*";
   const std::string channel = p + "channel:*";
   const std::string broadcast = p + "broadcast";

@@ -1,5 +1,6 @@
-// The instance's Redis subscription for replies and control: its own connections' channels,
-// every user and named channel, broadcast and control.
+// One worker's Redis subscription for replies and control: the channels of that worker's own
+// connections, every user and named channel, broadcast and control. Each worker holds one, so a
+// reply reaches the loop that owns its connection without a hand-off between threads.
 #pragma once
 
 #include <functional>
@@ -15,7 +16,7 @@ class RedisSubscriber final : public RedisLink {
   using OnMessage = std::function<void(std::string_view channel, std::string_view payload)>;
 
   RedisSubscriber(uv_loop_t* loop, const config::RedisBus& cfg, Stats& stats,
-                  std::string_view boot_id, OnMessage on_message);
+                  std::string_view id_prefix, OnMessage on_message);
   bool subscribed() const { return connected() && confirmed_ >= kSubscriptions; }
 
  private:
@@ -24,7 +25,7 @@ class RedisSubscriber final : public RedisLink {
   void on_down() override { confirmed_ = 0; }
   static void on_message(redisAsyncContext* c, void* reply, void* privdata);
 
-  std::string boot_id_;
+  std::string id_prefix_;  // "<boot>-<worker>-": the ids of the connections whose replies we take
   OnMessage on_message_;
   std::atomic<int> confirmed_{0};
 };

@@ -28,6 +28,8 @@ class IdGenerator {
   std::string next();
   // Appends the next id to `out`, reusing its capacity.
   void append_next(std::string& out);
+  // "<boot>-<worker>-": what every id this generator makes starts with.
+  const std::string& prefix() const { return prefix_; }
 
  private:
   std::string prefix_;  // "<boot>-<worker>-"

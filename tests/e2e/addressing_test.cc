@@ -1,7 +1,6 @@
 // Replies addressed by user, channel and broadcast reach the right connections across two
 // instances that share a reply topic; subscribe and unsubscribe controls move a connection.
 #include <catch2/catch.hpp>
-#include <set>
 
 #include "tests/e2e/e2e_support.h"
 #include "tests/support/kafka_client.h"
@@ -31,12 +30,6 @@ listeners:
         metadata: { room: "{room}" }
 )";
 
-struct Client {
-  std::string name;
-  std::unique_ptr<WsClient> ws;
-  std::string id;
-};
-
 // Produces `records` and then a broadcast sentinel, all with one key so they share a partition
 // and arrive in that order. Returns, per client, the messages that came before the sentinel.
 class Round {
@@ -47,22 +40,11 @@ class Round {
     producer_.produce(topic_, value, headers, std::string("e2e-addressing"));
   }
 
-  std::map<std::string, std::set<std::string>> collect(std::vector<Client>& clients) {
+  Deliveries collect(std::vector<NamedClient>& clients) {
     const std::string sentinel = "sentinel-" + std::to_string(++round_);
     send(sentinel, {{"holdfast-target", "broadcast"}});
     producer_.flush();
-    std::map<std::string, std::set<std::string>> got;
-    for (auto& c : clients) {
-      got[c.name];  // present even when empty
-      for (;;) {
-        const WsEvent ev = c.ws->recv(Millis(15000));
-        INFO(c.name << " waiting for " << sentinel << ": " << describe(ev));
-        REQUIRE(ev.kind == WsEvent::Kind::Text);
-        if (ev.data == sentinel) break;
-        got[c.name].insert(ev.data);
-      }
-    }
-    return got;
+    return receive_until(clients, sentinel);
   }
 
  private:
@@ -70,18 +52,6 @@ class Round {
   std::string topic_;
   int round_ = 0;
 };
-
-using Deliveries = std::map<std::string, std::set<std::string>>;
-
-Deliveries expect(const std::vector<Client>& clients,
-                  const std::map<std::string, std::set<std::string>>& some) {
-  Deliveries d;
-  for (const auto& c : clients)
-    d[c.name];
-  for (const auto& [k, v] : some)
-    d[k] = v;
-  return d;
-}
 
 }  // namespace
 
@@ -100,9 +70,9 @@ TEST_CASE("user, channel and broadcast delivery across two instances", "[kafka]"
       {"alice@b", &b, "/users/alice"}, {"bob@b", &b, "/users/bob"},
       {"room42@b", &b, "/rooms/42"},   {"room7@b", &b, "/rooms/7"},
   };
-  std::vector<Client> clients;
+  std::vector<NamedClient> clients;
   for (const auto& [name, proxy, path] : plan) {
-    clients.push_back(Client{name, open_ws(*proxy, path), ""});
+    clients.push_back(NamedClient{name, open_ws(*proxy, path), ""});
     REQUIRE(clients.back().ws->send_text("hello from " + name));
   }
   // Each client's first message proves its session is registered and tells its id.
@@ -123,12 +93,12 @@ TEST_CASE("user, channel and broadcast delivery across two instances", "[kafka]"
   SECTION("user delivery reaches that user on both instances only") {
     round.send("to-alice", {{"holdfast-target", "user:alice"}});
     CHECK(round.collect(clients) ==
-          expect(clients, {{"alice@a", {"to-alice"}}, {"alice@b", {"to-alice"}}}));
+          expect_only(clients, {{"alice@a", {"to-alice"}}, {"alice@b", {"to-alice"}}}));
   }
   SECTION("channel delivery reaches the subscribers on both instances only") {
     round.send("to-42", {{"holdfast-target", "channel:room:42"}});
     CHECK(round.collect(clients) ==
-          expect(clients, {{"room42@a", {"to-42"}}, {"room42@b", {"to-42"}}}));
+          expect_only(clients, {{"room42@a", {"to-42"}}, {"room42@b", {"to-42"}}}));
   }
   SECTION("broadcast reaches every connection") {
     round.send("to-all", {{"holdfast-target", "broadcast"}});
@@ -139,7 +109,7 @@ TEST_CASE("user, channel and broadcast delivery across two instances", "[kafka]"
   }
   SECTION("connection delivery reaches that connection only") {
     round.send("to-bob-a", {{"holdfast-target", "connection:" + bob_a_id}});
-    CHECK(round.collect(clients) == expect(clients, {{"bob@a", {"to-bob-a"}}}));
+    CHECK(round.collect(clients) == expect_only(clients, {{"bob@a", {"to-bob-a"}}}));
   }
   SECTION("subscribe and unsubscribe controls") {
     // The control record's value is ignored: it must not reach bob.
@@ -147,16 +117,16 @@ TEST_CASE("user, channel and broadcast delivery across two instances", "[kafka]"
                                  {"holdfast-control", "subscribe"},
                                  {"holdfast-channel", "room:42"}});
     round.send("to-42-with-bob", {{"holdfast-target", "channel:room:42"}});
-    CHECK(round.collect(clients) == expect(clients, {{"room42@a", {"to-42-with-bob"}},
-                                                     {"room42@b", {"to-42-with-bob"}},
-                                                     {"bob@a", {"to-42-with-bob"}}}));
+    CHECK(round.collect(clients) == expect_only(clients, {{"room42@a", {"to-42-with-bob"}},
+                                                          {"room42@b", {"to-42-with-bob"}},
+                                                          {"bob@a", {"to-42-with-bob"}}}));
 
     round.send("control-value", {{"holdfast-target", "connection:" + bob_a_id},
                                  {"holdfast-control", "unsubscribe"},
                                  {"holdfast-channel", "room:42"}});
     round.send("to-42-without-bob", {{"holdfast-target", "channel:room:42"}});
-    CHECK(round.collect(clients) == expect(clients, {{"room42@a", {"to-42-without-bob"}},
-                                                     {"room42@b", {"to-42-without-bob"}}}));
+    CHECK(round.collect(clients) == expect_only(clients, {{"room42@a", {"to-42-without-bob"}},
+                                                          {"room42@b", {"to-42-without-bob"}}}));
   }
 }
 

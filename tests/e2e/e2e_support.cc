@@ -140,4 +140,28 @@ void check_burst_echo(WsClient& ws) {
   CHECK(ws.recv(Millis(300)).kind == WsEvent::Kind::Timeout);
 }
 
+Deliveries receive_until(std::vector<NamedClient>& clients, const std::string& sentinel) {
+  Deliveries got;
+  for (auto& c : clients) {
+    got[c.name];  // present even when empty
+    for (;;) {
+      const WsEvent ev = c.ws->recv(Millis(15000));
+      INFO(c.name << " waiting for " << sentinel << ": " << describe(ev));
+      REQUIRE(ev.kind == WsEvent::Kind::Text);
+      if (ev.data == sentinel) break;
+      got[c.name].insert(ev.data);
+    }
+  }
+  return got;
+}
+
+Deliveries expect_only(const std::vector<NamedClient>& clients, const Deliveries& some) {
+  Deliveries d;
+  for (const auto& c : clients)
+    d[c.name];
+  for (const auto& [k, v] : some)
+    d[k] = v;
+  return d;
+}
+
 }  // namespace holdfast::test::e2e

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,5 +45,19 @@ std::string check_in_order_at_least_once(const std::vector<int>& got, int count,
 // batch of small ones, text and binary. The echoes come back within a few loop turns, so several
 // share a write. REQUIREs every echo to arrive whole, in order and with its own opcode.
 void check_burst_echo(WsClient& ws);
+
+// Addressed delivery: named clients, and what each received in one round.
+struct NamedClient {
+  std::string name;
+  std::unique_ptr<WsClient> ws;
+  std::string id;  // its connection id
+};
+using Deliveries = std::map<std::string, std::multiset<std::string>>;
+
+// Reads each client's messages up to `sentinel`, which the caller sent to every client after the
+// round's messages. REQUIREs every client to reach it, with only text messages before.
+Deliveries receive_until(std::vector<NamedClient>& clients, const std::string& sentinel);
+// `some`, plus an empty entry for every other client: what a round should deliver.
+Deliveries expect_only(const std::vector<NamedClient>& clients, const Deliveries& some);
 
 }  // namespace holdfast::test::e2e

@@ -88,7 +88,8 @@ TEST_CASE("redis link child: stop before the connection is up", "[.][child]") {
   }
   {
     auto subscriber = std::make_unique<holdfast::RedisSubscriber>(
-        loop.get(), cfg, stats, util::boot_id(), [](std::string_view, std::string_view) {});
+        loop.get(), cfg, stats, util::IdGenerator(0).prefix(),
+        [](std::string_view, std::string_view) {});
     subscriber->start();
     subscriber->stop();
     subscriber.reset();

@@ -1,5 +1,6 @@
-// The instance's Redis subscription against a real redis-server: which reply channels reach it,
-// which do not, and that it subscribes again after a restart.
+// A worker's Redis subscription against a real redis-server: which reply channels reach it (its
+// own connections', and everything shared), which do not (another instance's, another worker's),
+// and that it subscribes again after a restart.
 #include "proxy/bus/redis_subscriber.h"
 
 #include <catch2/catch.hpp>
@@ -24,7 +25,7 @@ struct SubscriberFixture {
     cfg.prefix = prefix;
     cfg.reconnect_max = std::chrono::milliseconds(200);
     subscriber = std::make_unique<holdfast::RedisSubscriber>(
-        loop.get(), cfg, stats, util::boot_id(),
+        loop.get(), cfg, stats, util::IdGenerator(1).prefix(),
         [this](std::string_view channel, std::string_view payload) {
           received.emplace_back(std::string(channel), std::string(payload));
         });
@@ -55,11 +56,14 @@ TEST_CASE("redis subscriber receives its own reply channels and no one else's", 
   REQUIRE(boot.size() == util::kBootIdSize);
   const std::string foreign_boot = boot == "zzzzzzzzzzzz" ? "yyyyyyyyyyyy" : "zzzzzzzzzzzz";
   RedisClient redis(redis_url());
-  // Published first: were it delivered, it would arrive before the rest.
-  CHECK(redis.publish(prefix + "conn:" + foreign_boot + "-0-1", "not mine") == 0);
+  // Published first: were they delivered, they would arrive before the rest. The subscription
+  // is worker 1's: worker 0's and worker 10's connections, and another instance's, are not its.
+  CHECK(redis.publish(prefix + "conn:" + foreign_boot + "-1-1", "not this instance") == 0);
+  CHECK(redis.publish(prefix + "conn:" + boot + "-0-1", "not this worker") == 0);
+  CHECK(redis.publish(prefix + "conn:" + boot + "-10-1", "not this worker either") == 0);
 
   const Headers expected = {
-      {prefix + "conn:" + boot + "-0-x", std::string("to a connection\0\xff", 17)},
+      {prefix + "conn:" + boot + "-1-x", std::string("to a connection\0\xff", 17)},
       {prefix + "user:alice", "to a user"},
       {prefix + "channel:room:1", "to a channel"},
       {prefix + "broadcast", "to everyone"},
