@@ -9,9 +9,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "ws.h"
 
@@ -28,8 +31,43 @@ struct Conn {
   std::string held;  // a frame kept back by the reorder fault
 };
 
+// One RESP array of bulk strings and integers from `buf` at `pos`, such as a Redis pub/sub push
+// (`message`, channel, payload). False, with `pos` unchanged, when it is not all there yet or is
+// not such an array.
+bool ParseArray(std::string_view buf, size_t& pos, std::vector<std::string_view>& parts) {
+  size_t p = pos;
+  auto line = [&](std::string_view& out) {
+    const size_t end = buf.find("\r\n", p);
+    if (end == std::string_view::npos) return false;
+    out = buf.substr(p, end - p);
+    p = end + 2;
+    return true;
+  };
+  std::string_view head;
+  if (!line(head) || head.size() < 2 || head[0] != '*') return false;
+  const long n = std::strtol(std::string(head.substr(1)).c_str(), nullptr, 10);
+  parts.clear();
+  for (long i = 0; i < n; ++i) {
+    std::string_view h;
+    if (!line(h) || h.empty()) return false;
+    if (h[0] == ':') {
+      parts.push_back(h.substr(1));
+      continue;
+    }
+    if (h[0] != '$') return false;
+    const size_t len = std::strtoul(std::string(h.substr(1)).c_str(), nullptr, 10);
+    if (buf.size() < p + len + 2) return false;
+    parts.push_back(buf.substr(p, len));
+    p += len + 2;
+  }
+  pos = p;
+  return true;
+}
+
 struct Server {
   int ep = -1;
+  int feed = -1;
+  std::string feed_in;
   Fault fault = Fault::kNone;
   uint64_t data_messages = 0;
   bool fault_done = false;
@@ -146,6 +184,40 @@ struct Server {
     return true;
   }
 
+  // Reads the feed; the payload of each message read becomes a text frame, and every upgraded
+  // connection gets all of them in one write. False when the feed has closed.
+  bool Feed() {
+    char buf[65536];
+    while (true) {
+      ssize_t n = recv(feed, buf, sizeof(buf), 0);
+      if (n == 0) return false;
+      if (n < 0) {
+        if (errno == EAGAIN || errno == EINTR) break;
+        return false;
+      }
+      feed_in.append(buf, static_cast<size_t>(n));
+    }
+    std::string frames;
+    std::vector<std::string_view> parts;
+    size_t pos = 0;
+    while (ParseArray(feed_in, pos, parts)) {
+      if (parts.size() != 3 || parts[0] != "message") continue;
+      AppendFrameHeader(&frames, kText, parts[2].size(), nullptr);
+      frames.append(parts[2]);
+    }
+    feed_in.erase(0, pos);
+    if (frames.empty()) return true;
+    std::vector<int> dead;
+    for (auto& [fd, c] : conns) {
+      if (!c.upgraded || c.closing) continue;
+      c.out += frames;
+      if (!Flush(c)) dead.push_back(fd);
+    }
+    for (int fd : dead)
+      Close(conns[fd]);
+    return true;
+  }
+
   bool Readable(Conn& c) {
     char buf[65536];
     while (true) {
@@ -189,19 +261,29 @@ int BoundPort(int fd) {
   return ntohs(sa.sin_port);
 }
 
-void RunEchoServer(int listen_fd, Fault fault, const std::atomic<bool>* stop) {
+void RunEchoServer(int listen_fd, Fault fault, const std::atomic<bool>* stop, int feed) {
   Server s;
   s.fault = fault;
+  s.feed = feed;
   s.ep = epoll_create1(EPOLL_CLOEXEC);
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.fd = listen_fd;
   epoll_ctl(s.ep, EPOLL_CTL_ADD, listen_fd, &ev);
+  if (feed >= 0) {
+    ev.data.fd = feed;
+    epoll_ctl(s.ep, EPOLL_CTL_ADD, feed, &ev);
+  }
   epoll_event events[256];
-  while (!stop->load(std::memory_order_relaxed)) {
+  bool feeding = true;
+  while (feeding && !stop->load(std::memory_order_relaxed)) {
     int n = epoll_wait(s.ep, events, 256, 50);
     for (int i = 0; i < n; ++i) {
       int fd = events[i].data.fd;
+      if (fd == feed) {
+        feeding = s.Feed();
+        continue;
+      }
       if (fd == listen_fd) {
         while (true) {
           int c = accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);

@@ -1,5 +1,7 @@
 // A minimal epoll WebSocket echo server: handshake, unmasking, echo. hf-floor runs it as the floor
 // of the machine; the load generator's self test runs it in a thread with one fault injected.
+// With a feed, it is also the floor of fan-out: every message published to one Redis channel goes
+// to every connection, one write per connection for what one read of the feed brought.
 #pragma once
 
 #include <atomic>
@@ -21,7 +23,8 @@ int ListenTcp(const char* host, int port, int backlog);
 int BoundPort(int fd);
 
 // Serves on listen_fd until *stop becomes true (checked at least every 50 ms).
-// The fault, if any, hits the 10th data message that arrives.
-void RunEchoServer(int listen_fd, Fault fault, const std::atomic<bool>* stop);
+// The fault, if any, hits the 10th data message that arrives. `feed`, when not -1, is a
+// non-blocking socket to Redis on which SUBSCRIBE has been sent; the server stops when it closes.
+void RunEchoServer(int listen_fd, Fault fault, const std::atomic<bool>* stop, int feed = -1);
 
 }  // namespace hfbench

@@ -6,14 +6,16 @@
 # against nchan (nginx with WebSocket subscribers, published to with HTTP POST), when Debian's
 # packages can be had (bench/peers/nchan.sh), and against Centrifugo (built from the Go module
 # proxy by bench/peers/centrifugo.sh; subscribers speak its JSON protocol, records go through its
-# HTTP API).
+# HTTP API). hf-floor, the machine's floor, takes the same records from Redis and writes them to
+# its subscribers with nothing else to do: what the kernel costs per delivery here.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 case "$MODE" in
-  quick) SUBS=2000 DUR=1 WARM=1 RATES="50" PEER_RATES="50" ;;
+  quick) SUBS=2000 DUR=1 WARM=1 RATES="50" PEER_RATES="50" FLOOR_RATES="50" ;;
   # The peers stop at 10 records/s (100,000 deliveries/s): there nchan and Centrifugo already
-  # take most of a core. holdfast goes on to 500,000 deliveries/s.
-  *) SUBS=10000 DUR=8 WARM=2 RATES="2 5 10 20 50" PEER_RATES="2 5 10" ;;
+  # take most of a core. holdfast goes on to 500,000 deliveries/s. The floor runs at the rate the
+  # peers are compared at and at the target's.
+  *) SUBS=10000 DUR=8 WARM=2 RATES="2 5 10 20 50" PEER_RATES="2 5 10" FLOOR_RATES="10 50" ;;
 esac
 REDIS=127.0.0.1:6379
 start_buses redis
@@ -74,6 +76,11 @@ for rate in $RATES; do
   start_server holdfast-w1 "$HOLDFAST" -c "$CONFIG"
   fanout holdfast-w1 "$rate" --path /fanout --redis "$REDIS" || FAILED=1
   stop_server
+  if [[ " $FLOOR_RATES " == *" $rate "* ]]; then
+    start_server hf-floor "$BENCH_BUILD/hf-floor" --port "$PORT" --feed-redis "$REDIS"
+    fanout hf-floor "$rate" --path /fanout --redis "$REDIS" || FAILED=1
+    stop_server
+  fi
   [[ " $PEER_RATES " == *" $rate "* ]] || continue
   if [[ ${#NCHAN[@]} -eq 2 ]]; then
     start_server nchan "${NCHAN[0]}" -p "$NGINX_DIR/" -c "$NGINX_DIR/nginx.conf" \
@@ -88,5 +95,5 @@ for rate in $RATES; do
     stop_server
   fi
 done
-record "{\"scenario\":\"fanout-settings\",\"server\":\"-\",\"exit\":0,\"subscribers\":$SUBS,\"duration\":$DUR,\"warmup\":$WARM,\"rates\":\"$RATES\",\"peer_rates\":\"$PEER_RATES\"}"
+record "{\"scenario\":\"fanout-settings\",\"server\":\"-\",\"exit\":0,\"subscribers\":$SUBS,\"duration\":$DUR,\"warmup\":$WARM,\"rates\":\"$RATES\",\"peer_rates\":\"$PEER_RATES\",\"floor_rates\":\"$FLOOR_RATES\"}"
 exit $FAILED
