@@ -240,7 +240,7 @@ void Session::maybe_open() {
 }
 
 CallbackResult Session::on_receive(const void* in, size_t len) {
-  last_rx_ = Clock::now();
+  last_rx_ = worker_.turn_now();
   if (closing_) return CallbackResult::Continue;  // the client is being told why already
   if (rx_stalled_ || message_held_) return fail(1013, "bus busy");
   if (!admitted_) return fail(1008, "not admitted");
@@ -264,7 +264,7 @@ CallbackResult Session::deliver_message() {
     worker_.stats().invalid_utf8.inc();
     return fail(1007, "invalid UTF-8");
   }
-  last_message_ = Clock::now();
+  last_message_ = worker_.turn_now();
   ++messages_in_;
   bytes_in_ += rx_.size();
   stats().messages_in.inc();
@@ -448,7 +448,7 @@ void Session::count_out(const Frame& f) {
   bytes_out_ += f.size();
   stats().messages_out.inc();
   stats().bytes_out.inc(f.size());
-  last_message_ = Clock::now();  // idle means no messages either way
+  last_message_ = worker_.turn_now();  // idle means no messages either way
 }
 
 bool Session::write_queued() {

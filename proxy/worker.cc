@@ -65,6 +65,8 @@ bool Worker::init() {
   uv_check_init(&loop_, &flush_check_);
   flush_check_.data = this;
   uv_idle_init(&loop_, &flush_idle_);
+  uv_prepare_init(&loop_, &turn_prepare_);
+  turn_prepare_.data = this;
 
   context_ = ws::create_context(*this, vhosts_);
   if (context_ == nullptr) return false;
@@ -112,6 +114,9 @@ void Worker::run() {
   uv_timer_start(&tick_timer_, &Worker::on_tick, kTick.count(), kTick.count());
   uv_check_start(&flush_check_, &Worker::on_flush);
   uv_unref(reinterpret_cast<uv_handle_t*>(&flush_check_));  // it never keeps the loop alive
+  uv_prepare_start(&turn_prepare_,
+                   [](uv_prepare_t* p) { static_cast<Worker*>(p->data)->turn_now_ = {}; });
+  uv_unref(reinterpret_cast<uv_handle_t*>(&turn_prepare_));
   if (redis_) redis_->start();
   if (redis_sub_) redis_sub_->start();
   uv_run(&loop_, UV_RUN_DEFAULT);
@@ -550,12 +555,14 @@ void Worker::flush_later(const Session& s) {
 
 void Worker::on_flush(uv_check_t* check) {
   auto* w = static_cast<Worker*>(check->data);
-  if (w->to_flush_.empty()) return;
-  uv_idle_stop(&w->flush_idle_);
-  for (size_t i = 0; i < w->to_flush_.size(); ++i) {  // by index: a flush may add to the list
-    if (Session* s = w->by_handle(w->to_flush_[i])) s->flush();
+  if (!w->to_flush_.empty()) {
+    uv_idle_stop(&w->flush_idle_);
+    for (size_t i = 0; i < w->to_flush_.size(); ++i) {  // by index: a flush may add to the list
+      if (Session* s = w->by_handle(w->to_flush_[i])) s->flush();
+    }
+    w->to_flush_.clear();
   }
-  w->to_flush_.clear();
+  w->turn_now_ = {};
 }
 
 void Worker::on_tick(uv_timer_t* timer) {
@@ -630,6 +637,7 @@ void Worker::finish() {
   uv_close(reinterpret_cast<uv_handle_t*>(&retry_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&flush_check_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&flush_idle_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&turn_prepare_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&inbox_async_), nullptr);
   // Deliveries still queued are freed; their connections are closed.
   while (MpscNode* n = inbox_.pop())

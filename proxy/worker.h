@@ -61,6 +61,12 @@ class Worker final : public BusAckSink, public filters::Host {
   // A session that queued its first message this loop turn: written once the turn's I/O is done.
   void flush_later(const Session& s);
   WriteBatch& write_batch() { return write_batch_; }
+  // The time, read once per loop turn: for idle and keepalive bookkeeping, where a turn's length
+  // does not matter and a clock read for every message does (three per echoed message).
+  Clock::time_point turn_now() {
+    if (turn_now_ == Clock::time_point{}) turn_now_ = Clock::now();
+    return turn_now_;
+  }
 
   // filters::Host
   uv_loop_t* loop() override { return &loop_; }
@@ -129,6 +135,10 @@ class Worker final : public BusAckSink, public filters::Host {
   uv_check_t flush_check_{};
   uv_idle_t flush_idle_{};
   std::vector<uint64_t> to_flush_;  // handles
+  // turn_now()'s time, cleared before the loop polls and after the turn's writes, so that timers
+  // and I/O callbacks each read the clock afresh.
+  Clock::time_point turn_now_{};
+  uv_prepare_t turn_prepare_{};
   WriteBatch write_batch_;
   std::vector<std::unique_ptr<uv_poll_t>> accept_polls_;
   std::vector<size_t> accept_listener_;  // accept_polls_[i] serves this listener

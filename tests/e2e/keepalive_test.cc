@@ -1,5 +1,5 @@
 // Keepalive and idle timeouts: a peer that answers pings stays, one that does not is dropped,
-// and a connection with no messages is closed once idle_timeout passes.
+// a connection with no messages is closed once idle_timeout passes, and messages keep it open.
 #include <catch2/catch.hpp>
 
 #include "tests/e2e/e2e_support.h"
@@ -56,6 +56,23 @@ TEST_CASE("a connection with no messages is closed after idle_timeout", "[keepal
   CHECK(e.close_reason == "idle timeout");
   CHECK(waited >= Millis(900));
   CHECK(waited <= Millis(3000));
+}
+
+TEST_CASE("messages keep a connection from idling out", "[keepalive]") {
+  HoldfastProcess proxy(fill(kConfig, {}));
+  auto ws = open_ws(proxy, "/idle");
+  // Twice the idle timeout, with a message every 300 ms: each one counts as activity.
+  for (int i = 0; i < 7; ++i) {
+    REQUIRE(ws->send_text("tick " + std::to_string(i)));
+    const WsEvent e = ws->recv(Millis(300));
+    INFO(describe(e));
+    REQUIRE(e.kind == WsEvent::Kind::Text);
+    CHECK(e.data == "tick " + std::to_string(i));
+    ws->recv(Millis(300 - 50));  // nothing comes; waits out the rest of the period
+  }
+  const WsEvent last = ws->recv(Millis(4000));
+  INFO(describe(last));
+  CHECK(last.is_close(1000));
 }
 
 }  // namespace holdfast::test::e2e
