@@ -115,7 +115,7 @@ void ReplyRouter::on_kafka_record(const rd_kafka_message_t& msg) {
 }
 
 bool read_redis_message(std::string_view prefix, std::string_view channel, std::string_view payload,
-                        Delivery& d, Stats* stats) {
+                        FramePool& frames, Delivery& d, Stats* stats) {
   if (channel.substr(0, prefix.size()) != prefix) return false;
   const std::string_view rest = channel.substr(prefix.size());
   if (rest == "control") {
@@ -152,7 +152,7 @@ bool read_redis_message(std::string_view prefix, std::string_view channel, std::
   }
   d.target = t.kind;
   d.name.assign(t.name);
-  d.frame = FrameRef(Frame::create(payload, util::valid_utf8(payload)));
+  d.frame = FrameRef(frames.make(payload, util::valid_utf8(payload)));
   return static_cast<bool>(d.frame);
 }
 

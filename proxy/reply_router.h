@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "proxy/delivery.h"
+#include "proxy/frame_pool.h"
 #include "proxy/stats.h"
 
 namespace holdfast {
@@ -40,7 +41,8 @@ void count_unowned(Owner owner, Stats& stats);
 // its channel names (`<prefix>conn:<id>`, `user:`, `channel:`, `broadcast`), or a command from
 // `<prefix>control`. False when it is neither. Control messages and malformed ones are counted in
 // `stats`, and logged, unless it is null: a message that every worker receives is counted by one.
+// The frame comes from `frames`, the reading worker's pool.
 bool read_redis_message(std::string_view prefix, std::string_view channel, std::string_view payload,
-                        Delivery& d, Stats* stats);
+                        FramePool& frames, Delivery& d, Stats* stats);
 
 }  // namespace holdfast

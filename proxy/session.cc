@@ -299,7 +299,7 @@ void Session::refuse_message(size_t filter, const filters::Rejection& r) {
     if (dropping_ && last_message_ - last_drop_notice_ < std::chrono::seconds(1)) return;
     dropping_ = true;
     last_drop_notice_ = last_message_;
-    FrameRef f(Frame::create(error_frame(r), true));
+    FrameRef f(worker_.frames().make(error_frame(r), true));
     if (f) send(f);
     return;
   }
@@ -309,7 +309,7 @@ void Session::refuse_message(size_t filter, const filters::Rejection& r) {
 CallbackResult Session::forward_message() {
   const auto& up = route_->upstream;
   if (up.kind == config::Upstream::Kind::Echo) {
-    FrameRef f(Frame::create(rx_, !rx_binary_));
+    FrameRef f(worker_.frames().make(rx_, !rx_binary_));
     rx_.clear();
     if (!f) return fail(1011, "out of memory");
     send(f);

@@ -458,7 +458,9 @@ void Worker::on_redis_message(std::string_view channel, std::string_view payload
   const bool counts = index_ == 0 || rest.substr(0, 5) == "conn:";
   Delivery& d = redis_in_;
   d.clear();
-  if (!read_redis_message(prefix, channel, payload, d, counts ? &stats_ : nullptr)) return;
+  if (!read_redis_message(prefix, channel, payload, frames_, d, counts ? &stats_ : nullptr)) {
+    return;
+  }
   if (d.target == contract::Target::Kind::Connection) {
     unsigned worker = 0;
     const Owner owner = owner_of(d.name, runtime_.workers, worker);

@@ -17,6 +17,7 @@
 #include "proxy/delivery.h"
 #include "proxy/file_shortage.h"
 #include "proxy/filter_chain.h"
+#include "proxy/frame_pool.h"
 #include "proxy/mpsc_queue.h"
 #include "proxy/runtime.h"
 #include "proxy/session.h"
@@ -61,6 +62,7 @@ class Worker final : public BusAckSink, public filters::Host {
   // A session that queued its first message this loop turn: written once the turn's I/O is done.
   void flush_later(const Session& s);
   WriteBatch& write_batch() { return write_batch_; }
+  FramePool& frames() { return frames_; }
   // The time, read once per loop turn: for idle and keepalive bookkeeping, where a turn's length
   // does not matter and a clock read for every message does (three per echoed message).
   Clock::time_point turn_now() {
@@ -123,6 +125,7 @@ class Worker final : public BusAckSink, public filters::Host {
 
   const unsigned index_;
   const Runtime& runtime_;
+  FramePool frames_;  // first: the last member destroyed, after everything that holds its frames
   Stats stats_;
   util::IdGenerator ids_;
   EventScratch scratch_;
