@@ -136,6 +136,26 @@ stop_server() {
 }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+now_ms() { date -u +%s%3N; }
+# The local broker's GC pauses that overlap [start, end] (epoch ms), from the log
+# scripts/kafka.sh has the JVM write: {"pauses":N,"longest_ms":X,"total_ms":Y}, or {} without one.
+gc_pauses() {  # start-ms end-ms
+  /usr/bin/python3 - "$1" "$2" "$ROOT/var/kafka/logs" <<'PY'
+import glob, json, re, sys
+start, end, logs = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+files = glob.glob(logs + "/gc.log*")
+pauses = []
+for f in files:
+    for line in open(f, errors="replace"):
+        m = re.match(r"\[(\d+)ms\].* Pause .* ([0-9.]+)ms$", line.strip())
+        if m:
+            t, d = int(m.group(1)), float(m.group(2))
+            if t >= start and t - d <= end:
+                pauses.append(d)
+print(json.dumps({"pauses": len(pauses), "longest_ms": round(max(pauses, default=0), 1),
+                  "total_ms": round(sum(pauses), 1)}) if files else "{}")
+PY
+}
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 slab_kb() { awk '/^Slab:/ {print $2}' /proc/meminfo; }
 record() { echo "$1" >>"$RAW"; }

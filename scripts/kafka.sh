@@ -10,7 +10,8 @@
 #
 # The jars come from Maven Central through scripts/kafka/pom.xml and are cached in
 # $HOLDFAST_CACHE (default ~/.cache/holdfast), so only the first start runs Maven.
-# Data, logs and the pid file live in var/kafka.
+# Data, logs and the pid file live in var/kafka; the JVM's GC pauses go to var/kafka/logs/gc.log
+# (the benchmarks read them to tell the broker's stalls from the proxy's).
 #
 # Environment:
 #   KAFKA_BROKERS            when set, an existing broker is used: start and stop do nothing
@@ -246,6 +247,7 @@ cmd_start() {
     "$JAVA" $KAFKA_HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
     -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent \
     -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
+    -Xlog:gc:file="$LOG_DIR/gc.log":timemillis:filecount=2,filesize=10m \
     -Dkafka.logs.dir="$LOG_DIR" -Dlog4j.configuration="file:$RUN_DIR/log4j.properties" \
     -cp "$LIBS/*" kafka.Kafka "$SERVER_PROPS" \
     >"$LOG_DIR/kafka.out" 2>&1 </dev/null 9>&- &

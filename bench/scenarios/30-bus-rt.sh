@@ -3,8 +3,9 @@
 # For each bus: the closed loop for saturation (and holdfast's CPU per message there), then open
 # loops at fixed shares of that rate for latency, and hf-bus-direct at the same rates: the same round trip
 # through the same echo service without holdfast, so the difference is what holdfast adds.
-# hf-bus-echo's own CPU is recorded to show it is not the bottleneck. Kafka and Redis are
-# started when they are not running, and stopped again only then.
+# hf-bus-echo's own CPU is recorded to show it is not the bottleneck, and so are the broker's GC
+# pauses during each Kafka run, which decide its tail more than anything else here. Kafka and
+# Redis are started when they are not running, and stopped again only then.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 # Open-loop rates as percentages of the closed loop's rate on the same bus.
@@ -57,6 +58,12 @@ for bus in kafka redis; do
     --duration 2 --warmup 0 >/dev/null 2>&1 || true
 done
 
+# The broker's GC pauses from `since` (epoch ms) to now, recorded for a Kafka run.
+gc_of() {  # bus scenario since-ms
+  [[ $1 == kafka ]] || return 0
+  record "{\"scenario\":\"kafka-rt-gc\",\"server\":\"broker\",\"exit\":0,\"of\":\"$2\",\"gc\":$(gc_pauses "$3" "$(now_ms)")}"
+}
+
 FAILED=0
 for bus in kafka redis; do
   echo_pid=$KAFKA_ECHO
@@ -65,10 +72,11 @@ for bus in kafka redis; do
     echo_pid=$REDIS_ECHO
     direct_args=(redis "$REDIS" "$IN")
   fi
-  e0=$(cpu_ticks "$echo_pid")
+  e0=$(cpu_ticks "$echo_pid") t0=$(now_ms)
   measure "$bus-rt-closed" holdfast-w1 --path "/$bus" --size $SIZE --connections $CONNS \
     --closed $INFLIGHT --duration "$DUR" --warmup "$WARM" || FAILED=1
   record "{\"scenario\":\"$bus-rt-echo-cpu\",\"server\":\"hf-bus-echo\",\"exit\":0,\"of\":\"$bus-rt-closed\",\"cpu_ticks\":$(($(cpu_ticks "$echo_pid") - e0))}"
+  gc_of "$bus" "$bus-rt-closed" "$t0"
   sat=$(python3 -c 'import json,sys
 for l in open(sys.argv[1]):
     r=json.loads(l)
@@ -77,15 +85,17 @@ for l in open(sys.argv[1]):
   for share in $SHARES; do
     rate=$((${sat:-0} * share / 100))
     [[ $rate -gt 0 ]] || continue
-    e0=$(cpu_ticks "$echo_pid")
+    e0=$(cpu_ticks "$echo_pid") t0=$(now_ms)
     measure "$bus-rt-open-$rate" holdfast-w1 --path "/$bus" --size $SIZE --connections $CONNS \
       --rate "$rate" --duration "$DUR" --warmup "$WARM" || FAILED=1
     record "{\"scenario\":\"$bus-rt-echo-cpu\",\"server\":\"hf-bus-echo\",\"exit\":0,\"of\":\"$bus-rt-open-$rate\",\"cpu_ticks\":$(($(cpu_ticks "$echo_pid") - e0))}"
-    rc=0
+    gc_of "$bus" "$bus-rt-open-$rate" "$t0"
+    rc=0 t0=$(now_ms)
     out=$("${LOAD_PIN[@]}" "$BENCH_BUILD/hf-bus-direct" "${direct_args[@]}" "$rate" "$DUR" "$WARM" \
       "$SIZE") || rc=$?
     [[ -n "$out" ]] || out='{}'
     record "{\"scenario\":\"$bus-rt-direct-$rate\",\"server\":\"hf-bus-direct\",\"exit\":$rc,\"load\":$out}"
+    gc_of "$bus" "$bus-rt-direct-$rate" "$t0"
     echo "  $bus-rt-direct-$rate: $out" >&2
     [[ $rc -eq 0 ]] || FAILED=1
   done
