@@ -51,12 +51,49 @@ void set_trace_id(Delivery& d, std::string_view traceparent) {
 }  // namespace
 
 ReplyRouter::ReplyRouter(std::vector<std::unique_ptr<Worker>>& workers, Stats& stats)
-    : workers_(workers), stats_(stats) {}
+    : workers_(workers), stats_(stats) {
+  spare_.reserve(kSpareMax);
+}
+
+ReplyRouter::~ReplyRouter() {
+  for (auto& w : workers_) {
+    while (MpscNode* n = w->spent().pop())
+      delete static_cast<Delivery*>(n);
+  }
+  for (Delivery* d : spare_)
+    delete d;
+}
+
+ReplyRouter::DeliveryPtr ReplyRouter::fresh() {
+  if (spare_.empty()) {
+    for (auto& w : workers_) {
+      while (MpscNode* n = w->spent().pop())
+        keep(static_cast<Delivery*>(n));
+    }
+  }
+  if (spare_.empty()) return DeliveryPtr(new Delivery, Recycle{this});
+  Delivery* d = spare_.back();
+  spare_.pop_back();
+  return DeliveryPtr(d, Recycle{this});
+}
+
+void ReplyRouter::recycle(Delivery* d) {
+  d->clear();
+  keep(d);
+}
+
+void ReplyRouter::keep(Delivery* d) {
+  if (spare_.size() < kSpareMax) {
+    spare_.push_back(d);
+  } else {
+    delete d;
+  }
+}
 
 void ReplyRouter::on_kafka_record(const rd_kafka_message_t& msg) {
   rd_kafka_headers_t* hdrs = nullptr;
   if (rd_kafka_message_headers(&msg, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR) hdrs = nullptr;
-  auto d = std::make_unique<Delivery>();
+  auto d = fresh();
   if (const auto tp = header(hdrs, "traceparent")) set_trace_id(*d, *tp);
   const log::Field trace = log::Field::optional("trace_id", d->trace_id.data());
 
@@ -109,7 +146,7 @@ void ReplyRouter::on_kafka_record(const rd_kafka_message_t& msg) {
   // client close on it.
   // (With no content type, reply_is_text has checked UTF-8 already.)
   const bool text = contract::reply_is_text(ct, value) && (ct.empty() || util::valid_utf8(value));
-  d->frame = FrameRef(Frame::create(value, text));
+  d->frame = FrameRef(frames_.make(value, text));
   if (!d->frame) return;
   dispatch(std::move(d));
 }
@@ -171,7 +208,7 @@ void count_unowned(Owner owner, Stats& stats) {
   }
 }
 
-void ReplyRouter::dispatch(std::unique_ptr<Delivery> d) {
+void ReplyRouter::dispatch(DeliveryPtr d) {
   if (d->target == Target::Kind::Connection) {
     unsigned worker = 0;
     const Owner owner = owner_of(d->name, workers_.size(), worker);
@@ -183,7 +220,7 @@ void ReplyRouter::dispatch(std::unique_ptr<Delivery> d) {
     return;
   }
   for (size_t i = 0; i + 1 < workers_.size(); ++i) {
-    auto copy = std::make_unique<Delivery>();
+    auto copy = fresh();
     copy->kind = d->kind;
     copy->target = d->target;
     copy->name = d->name;

@@ -1,6 +1,9 @@
 // Turns Kafka reply records into deliveries for the workers that hold their targets. Runs on the
 // main loop; hands work over only through Worker::post. Redis messages need no router: each
 // worker subscribes for itself and reads them with read_redis_message.
+//
+// Nothing here allocates per record once warm: frames come from the router's FramePool, and the
+// deliveries the workers are done with come back through their spent() queues for reuse.
 #pragma once
 
 #include <librdkafka/rdkafka.h>
@@ -21,14 +24,32 @@ class Worker;
 class ReplyRouter {
  public:
   ReplyRouter(std::vector<std::unique_ptr<Worker>>& workers, Stats& stats);
+  // Before the workers: frees the deliveries they gave back.
+  ~ReplyRouter();
+  ReplyRouter(const ReplyRouter&) = delete;
+  ReplyRouter& operator=(const ReplyRouter&) = delete;
 
   void on_kafka_record(const rd_kafka_message_t& msg);
 
  private:
-  void dispatch(std::unique_ptr<Delivery> d);
+  // Deliveries kept for reuse, at most this many.
+  static constexpr size_t kSpareMax = 4096;
+  struct Recycle {
+    ReplyRouter* router;
+    void operator()(Delivery* d) const { router->recycle(d); }
+  };
+  using DeliveryPtr = std::unique_ptr<Delivery, Recycle>;
+
+  // A clear Delivery: a spare one, one a worker gave back, or a new one.
+  DeliveryPtr fresh();
+  void recycle(Delivery* d);
+  void keep(Delivery* d);
+  void dispatch(DeliveryPtr d);
 
   std::vector<std::unique_ptr<Worker>>& workers_;
   Stats& stats_;
+  FramePool frames_;
+  std::vector<Delivery*> spare_;
 };
 
 // Where a connection id leads: to a worker of this instance (`worker` is set), or nowhere here.

@@ -52,6 +52,8 @@ Worker::Worker(unsigned index, const Runtime& runtime)
 
 Worker::~Worker() {
   if (thread_.joinable()) thread_.join();
+  while (MpscNode* n = spent_.pop())
+    delete static_cast<Delivery*>(n);
 }
 
 bool Worker::init() {
@@ -438,12 +440,14 @@ bool Worker::leave_channel(Session& s, const std::string& channel) {
 void Worker::on_inbox(uv_async_t* async) {
   auto* w = static_cast<Worker*>(async->data);
   while (MpscNode* n = w->inbox_.pop()) {
-    std::unique_ptr<Delivery> d(static_cast<Delivery*>(n));
+    auto* d = static_cast<Delivery*>(n);
     if (d->kind == Delivery::Kind::Reload) {
       w->apply(std::move(d->table));
-      continue;
+    } else {
+      w->handle(*d);
     }
-    w->handle(*d);
+    d->clear();  // drops its frame and table here, on this thread
+    w->spent_.push(d);
   }
   if (w->drain_requested_.load(std::memory_order_acquire) && !w->draining_) w->drain_step();
 }

@@ -49,6 +49,8 @@ class Worker final : public BusAckSink, public filters::Host {
 
   // Any thread.
   void post(Delivery* d);
+  // Deliveries this worker is done with, cleared, for the main loop to reuse; see ReplyRouter.
+  MpscQueue& spent() { return spent_; }
   void request_drain();
   bool finished() const { return finished_.load(std::memory_order_acquire); }
   bool bus_ready() const;
@@ -154,6 +156,7 @@ class Worker final : public BusAckSink, public filters::Host {
   std::shared_ptr<const RouteTable> table_;           // routes for new connections
   std::vector<std::shared_ptr<FilterChain>> chains_;  // by route of table_
   MpscQueue inbox_;
+  MpscQueue spent_;
   std::thread thread_;
 
   // Connections: by slot (for bus acknowledgements), by id, by user and by channel.

@@ -1,9 +1,12 @@
 // The frame pool: frames come back when their last reference goes and are made again from the
-// same memory; sizes past the largest class are allocated alone; what is kept is bounded.
+// same memory, also when another thread drops them; sizes past the largest class are allocated
+// alone; what is kept is bounded.
 #include "proxy/frame_pool.h"
 
 #include <catch2/catch.hpp>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace holdfast {
@@ -80,6 +83,39 @@ TEST_CASE("frame pool: what it keeps is bounded") {
   for (Frame* f : frames)
     f->unref();
   CHECK(pool.kept() == most);
+}
+
+TEST_CASE("frame pool: frames dropped on another thread come back through its queue") {
+  FramePool pool;
+  std::vector<Frame*> frames;
+  std::set<Frame*> made;
+  for (int i = 0; i < 100; ++i) {
+    frames.push_back(pool.make("reply " + std::to_string(i), true));
+    made.insert(frames.back());
+  }
+  // Two threads drop them at once, as two workers would.
+  std::thread a([&] {
+    for (size_t i = 0; i < frames.size(); i += 2)
+      frames[i]->unref();
+  });
+  std::thread b([&] {
+    for (size_t i = 1; i < frames.size(); i += 2)
+      frames[i]->unref();
+  });
+  a.join();
+  b.join();
+  CHECK(pool.kept() == 0);  // queued, not yet taken back
+
+  // The next make takes them back; all 100 are reused before anything new is allocated.
+  std::vector<Frame*> again;
+  for (int i = 0; i < 100; ++i) {
+    again.push_back(pool.make("again", false));
+    CHECK(made.count(again.back()) == 1);
+    CHECK(view(*again.back()) == "again");
+  }
+  for (Frame* f : again)
+    f->unref();
+  CHECK(pool.kept() == 100);
 }
 
 }  // namespace holdfast
