@@ -18,7 +18,6 @@
 namespace holdfast {
 
 class FramePool;
-class Frame;
 // Where a pooled frame's memory goes when its last reference is dropped (frame_pool.cc).
 void return_to_pool(FramePool* pool, void* mem, uint8_t cls);
 

@@ -151,10 +151,8 @@ void ReplyRouter::on_kafka_record(const rd_kafka_message_t& msg) {
   dispatch(std::move(d));
 }
 
-bool read_redis_message(std::string_view prefix, std::string_view channel, std::string_view payload,
-                        FramePool& frames, Delivery& d, Stats* stats) {
-  if (channel.substr(0, prefix.size()) != prefix) return false;
-  const std::string_view rest = channel.substr(prefix.size());
+bool read_redis_message(std::string_view rest, std::string_view payload, FramePool& frames,
+                        Delivery& d, Stats* stats) {
   if (rest == "control") {
     if (stats) stats->control_messages.inc();
     contract::RedisControl c;
@@ -201,10 +199,16 @@ Owner owner_of(std::string_view id, size_t workers, unsigned& worker) {
 }
 
 void count_unowned(Owner owner, Stats& stats) {
-  if (owner == Owner::BadId)
-    stats.undeliverable[static_cast<size_t>(Undeliverable::BadTarget)].inc();
-  if (owner == Owner::NoSuchWorker) {
-    stats.undeliverable[static_cast<size_t>(Undeliverable::NoConnection)].inc();
+  switch (owner) {
+    case Owner::BadId:
+      stats.undeliverable[static_cast<size_t>(Undeliverable::BadTarget)].inc();
+      return;
+    case Owner::NoSuchWorker:
+      stats.undeliverable[static_cast<size_t>(Undeliverable::NoConnection)].inc();
+      return;
+    case Owner::Worker:
+    case Owner::OtherInstance:
+      return;
   }
 }
 

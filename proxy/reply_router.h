@@ -58,12 +58,12 @@ enum class Owner { Worker, OtherInstance, BadId, NoSuchWorker };
 Owner owner_of(std::string_view id, size_t workers, unsigned& worker);
 void count_unowned(Owner owner, Stats& stats);
 
-// Reads one message of a Redis subscription into `d`, which must be clear: a frame for the target
-// its channel names (`<prefix>conn:<id>`, `user:`, `channel:`, `broadcast`), or a command from
-// `<prefix>control`. False when it is neither. Control messages and malformed ones are counted in
-// `stats`, and logged, unless it is null: a message that every worker receives is counted by one.
-// The frame comes from `frames`, the reading worker's pool.
-bool read_redis_message(std::string_view prefix, std::string_view channel, std::string_view payload,
-                        FramePool& frames, Delivery& d, Stats* stats);
+// Reads one message of a Redis subscription into `d`, which must be clear. `rest` is its channel
+// after the prefix: `conn:<id>`, `user:<id>`, `channel:<name>` or `broadcast` make a frame for
+// that target, `control` a command. False when it is neither. Control messages and malformed ones
+// are counted in `stats`, and logged, unless it is null: a message that every worker receives is
+// counted by one. The frame comes from `frames`, the reading worker's pool.
+bool read_redis_message(std::string_view rest, std::string_view payload, FramePool& frames,
+                        Delivery& d, Stats* stats);
 
 }  // namespace holdfast

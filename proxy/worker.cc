@@ -457,14 +457,12 @@ void Worker::on_inbox(uv_async_t* async) {
 // worker 0 alone counts them and their faults, so that each is counted once.
 void Worker::on_redis_message(std::string_view channel, std::string_view payload) {
   const std::string& prefix = runtime_.config->redis->prefix;
-  const std::string_view rest =
-      channel.size() >= prefix.size() ? channel.substr(prefix.size()) : std::string_view();
+  if (channel.substr(0, prefix.size()) != prefix) return;
+  const std::string_view rest = channel.substr(prefix.size());
   const bool counts = index_ == 0 || rest.substr(0, 5) == "conn:";
   Delivery& d = redis_in_;
   d.clear();
-  if (!read_redis_message(prefix, channel, payload, frames_, d, counts ? &stats_ : nullptr)) {
-    return;
-  }
+  if (!read_redis_message(rest, payload, frames_, d, counts ? &stats_ : nullptr)) return;
   if (d.target == contract::Target::Kind::Connection) {
     unsigned worker = 0;
     const Owner owner = owner_of(d.name, runtime_.workers, worker);
