@@ -47,11 +47,11 @@ rd_kafka_t* Make(rd_kafka_type_t type, rd_kafka_conf_t* conf) {
 
 }  // namespace
 
-rd_kafka_t* NewProducer(const std::string& brokers) {
+rd_kafka_t* NewProducer(const std::string& brokers, bool idempotent) {
   rd_kafka_conf_t* conf = BaseConf(brokers);
   Set(conf, "linger.ms", "5");  // as holdfast and librdkafka by default
   Set(conf, "acks", "all");
-  Set(conf, "enable.idempotence", "true");
+  Set(conf, "enable.idempotence", idempotent ? "true" : "false");
   return Make(RD_KAFKA_PRODUCER, conf);
 }
 
@@ -83,15 +83,19 @@ rd_kafka_t* NewTailConsumer(const std::string& brokers, const std::string& topic
 }
 
 bool Produce(rd_kafka_t* p, const std::string& topic, std::string_view key, std::string_view value,
-             std::string_view header, std::string_view header_value) {
+             const std::vector<Field>& headers) {
   for (;;) {
+    rd_kafka_headers_t* hdrs = rd_kafka_headers_new(headers.size());
+    for (const Field& h : headers) {
+      rd_kafka_header_add(hdrs, h.name.data(), static_cast<ssize_t>(h.name.size()), h.value.data(),
+                          static_cast<ssize_t>(h.value.size()));
+    }
     const rd_kafka_resp_err_t err = rd_kafka_producev(
         p, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_KEY(key.data(), key.size()),
-        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-        RD_KAFKA_V_HEADER(std::string(header).c_str(), header_value.data(),
-                          static_cast<ssize_t>(header_value.size())),
+        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_HEADERS(hdrs),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
-    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return true;
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return true;  // the record owns the headers now
+    rd_kafka_headers_destroy(hdrs);
     if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) return false;
     rd_kafka_poll(p, 1);
   }

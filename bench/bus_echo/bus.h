@@ -8,19 +8,25 @@
 #include <atomic>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hfbench::bus {
 
 extern std::atomic<bool> g_stop;  // set by SIGTERM and SIGINT
 void HandleStopSignals();
 
-// A producer as holdfast makes one: linger 5 ms, acks from all replicas, idempotent.
-rd_kafka_t* NewProducer(const std::string& brokers);
+// A producer as holdfast makes one: linger 5 ms, acks from all replicas, idempotent unless
+// `idempotent` is false.
+rd_kafka_t* NewProducer(const std::string& brokers, bool idempotent = true);
 // A consumer assigned every partition of `topic` from its end, with no group to wait for.
 rd_kafka_t* NewTailConsumer(const std::string& brokers, const std::string& topic);
+// A record header or a stream entry's field.
+struct Field {
+  std::string_view name, value;
+};
 // Produces one record, waiting on a full queue; false when the producer refuses it.
 bool Produce(rd_kafka_t* p, const std::string& topic, std::string_view key, std::string_view value,
-             std::string_view header, std::string_view header_value);
+             const std::vector<Field>& headers);
 // A header of a consumed record; empty when absent.
 std::string_view Header(const rd_kafka_message_t* m, const char* name);
 

@@ -3,12 +3,18 @@
 // connection ids, round robin, as hf-load's 100 connections), through hf-bus-echo, and reads the
 // replies itself, so its latency is the floor that holdfast's added latency is measured against.
 //
-//   hf-bus-direct kafka BROKERS IN_TOPIC REPLY_TOPIC RATE SECONDS WARMUP SIZE
-//   hf-bus-direct redis ADDRESS IN_STREAM RATE SECONDS WARMUP SIZE
+//   hf-bus-direct kafka BROKERS IN_TOPIC REPLY_TOPIC RATE SECONDS WARMUP SIZE [plain]
+//   hf-bus-direct redis ADDRESS IN_STREAM RATE SECONDS WARMUP SIZE [MAXLEN]
+//
+// Each record carries the attributes holdfast writes (docs/contract.md), with values of the same
+// shape and length, so the bus and the echo service move and parse the same bytes either way.
+// MAXLEN trims the stream as a route's `maxlen` does.
 //
 // Open loop: message k is due at start + k / RATE and carries that time, so a late send is
 // charged, not hidden. Every reply is checked: in order, none missing or repeated. Prints one
 // JSON line in hf-load's shape; exits 1, with no figures, when anything was lost or reordered.
+// Its Kafka producer is idempotent, as holdfast's is by default; `plain` turns that off, to pair
+// with a holdfast whose `buses.kafka.producer` sets `enable.idempotence: false`.
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +22,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <string>
 #include <thread>
 #include <vector>
@@ -153,17 +160,72 @@ void ReceiveLoop(Run& run, Receive receive_one) {
   }
 }
 
-int DirectKafka(Run& run, const std::string& brokers, const std::string& in,
-                const std::string& out) {
+// The contract's attributes for one message of a bench route, as holdfast writes them: Kafka
+// headers, or a stream entry's fields after `data`.
+class ContractFields {
+ public:
+  ContractFields(bool kafka, std::string route, std::string reply_topic)
+      : kafka_(kafka),
+        source_("/holdfast/bench/" + std::move(route)),
+        reply_topic_(std::move(reply_topic)) {
+    char t[32];
+    const time_t now = time(nullptr);
+    strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%S.000Z", gmtime(&now));
+    time_ = t;
+  }
+
+  // Valid until the next call.
+  const std::vector<Field>& For(const std::string& conn, uint64_t seq, std::string_view data) {
+    id_ = conn + "-" + std::to_string(seq);
+    static constexpr std::string_view kTrace =
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-53995c3f42cd8ad8-01";
+    if (kafka_) {
+      fields_ = {{"ce_specversion", "1.0"},
+                 {"ce_id", id_},
+                 {"ce_source", source_},
+                 {"ce_type", "io.holdfast.message"},
+                 {"ce_time", time_},
+                 {"content-type", "application/octet-stream"},
+                 {"ce_connectionid", conn},
+                 {"kafka_replyTopic", reply_topic_},
+                 {"kafka_correlationId", conn},
+                 {"traceparent", kTrace}};
+    } else {
+      replyto_ = "holdfast:conn:" + conn;
+      fields_ = {{"data", data},
+                 {"specversion", "1.0"},
+                 {"id", id_},
+                 {"source", source_},
+                 {"type", "io.holdfast.message"},
+                 {"time", time_},
+                 {"datacontenttype", "application/octet-stream"},
+                 {"connectionid", conn},
+                 {"replyto", replyto_},
+                 {"correlationid", conn},
+                 {"traceparent", kTrace}};
+    }
+    return fields_;
+  }
+
+ private:
+  bool kafka_;
+  std::string source_, reply_topic_, time_, id_, replyto_;
+  std::vector<Field> fields_;
+};
+
+int DirectKafka(Run& run, const std::string& brokers, const std::string& in, const std::string& out,
+                bool idempotent) {
   rd_kafka_t* consumer = NewTailConsumer(brokers, out);
-  rd_kafka_t* producer = NewProducer(brokers);
+  rd_kafka_t* producer = NewProducer(brokers, idempotent);
   sleep(2);  // let the consumer's assignment reach the end offsets before anything is sent
   Schedule(run);
   std::thread sender([&] {
+    ContractFields fields(true, "kafka-rt", out);
+    uint64_t seq = 0;
     SendLoop(
         run,
         [&](const std::string& conn, const std::string& b) {
-          return Produce(producer, in, conn, b, "ce_connectionid", conn);
+          return Produce(producer, in, conn, b, fields.For(conn, ++seq, b));
         },
         [&] {
           rd_kafka_poll(producer, 0);
@@ -197,7 +259,8 @@ bool Drain(redisContext* c, size_t& pending) {
   return true;
 }
 
-int DirectRedis(Run& run, const std::string& address, const std::string& stream) {
+int DirectRedis(Run& run, const std::string& address, const std::string& stream,
+                const std::string& maxlen) {
   redisContext* sub = ConnectRedis(address);
   redisContext* pub = ConnectRedis(address);
   const std::string channel_prefix = "holdfast:conn:";
@@ -210,13 +273,32 @@ int DirectRedis(Run& run, const std::string& address, const std::string& stream)
   Schedule(run);
   std::thread sender([&] {
     size_t pending = 0;  // XADDs written and not yet answered: pipelined as holdfast does
+    ContractFields fields(false, "redis-rt", "");
+    uint64_t seq = 0;
+    std::vector<const char*> argv;
+    std::vector<size_t> lens;
+    auto arg = [&](std::string_view a) {
+      argv.push_back(a.data());
+      lens.push_back(a.size());
+    };
     SendLoop(
         run,
         [&](const std::string& conn, const std::string& b) {
-          const std::string channel = channel_prefix + conn;
-          redisAppendCommand(pub, "XADD %b * data %b connectionid %b replyto %b", stream.data(),
-                             stream.size(), b.data(), b.size(), conn.data(), conn.size(),
-                             channel.data(), channel.size());
+          argv.clear();
+          lens.clear();
+          arg("XADD");
+          arg(stream);
+          if (maxlen != "0") {
+            arg("MAXLEN");
+            arg("~");
+            arg(maxlen);
+          }
+          arg("*");
+          for (const Field& f : fields.For(conn, ++seq, b)) {
+            arg(f.name);
+            arg(f.value);
+          }
+          redisAppendCommandArgv(pub, static_cast<int>(argv.size()), argv.data(), lens.data());
           return ++pending < 1024 || Drain(pub, pending);
         },
         [&] { return Drain(pub, pending); });
@@ -252,8 +334,9 @@ int main(int argc, char** argv) {
     run.conns.push_back(run.prefix + std::to_string(i));
     run.next_seq.push_back(i);
   }
-  const bool kafka = argc == 9 && std::strcmp(argv[1], "kafka") == 0;
-  const bool redis = argc == 8 && std::strcmp(argv[1], "redis") == 0;
+  const bool plain = argc == 10 && std::strcmp(argv[9], "plain") == 0;
+  const bool kafka = (argc == 9 || plain) && std::strcmp(argv[1], "kafka") == 0;
+  const bool redis = (argc == 8 || argc == 9) && std::strcmp(argv[1], "redis") == 0;
   if (kafka || redis) {
     const int a = kafka ? 5 : 4;
     run.rate = std::strtoull(argv[a], nullptr, 10);
@@ -262,11 +345,12 @@ int main(int argc, char** argv) {
     run.size = std::max<size_t>(std::strtoull(argv[a + 3], nullptr, 10), sizeof(Payload));
   }
   if ((kafka || redis) && run.rate > 0 && run.seconds > 0) {
-    return kafka ? DirectKafka(run, argv[2], argv[3], argv[4]) : DirectRedis(run, argv[2], argv[3]);
+    return kafka ? DirectKafka(run, argv[2], argv[3], argv[4], !plain)
+                 : DirectRedis(run, argv[2], argv[3], argc == 9 ? argv[8] : "0");
   }
   std::fputs(
-      "usage: hf-bus-direct kafka BROKERS IN_TOPIC REPLY_TOPIC RATE SECONDS WARMUP SIZE\n"
-      "       hf-bus-direct redis ADDRESS IN_STREAM RATE SECONDS WARMUP SIZE\n",
+      "usage: hf-bus-direct kafka BROKERS IN_TOPIC REPLY_TOPIC RATE SECONDS WARMUP SIZE [plain]\n"
+      "       hf-bus-direct redis ADDRESS IN_STREAM RATE SECONDS WARMUP SIZE [MAXLEN]\n",
       stderr);
   return 2;
 }

@@ -24,7 +24,7 @@ using namespace hfbench::bus;
 
 int EchoKafka(const std::string& brokers, const std::string& in, const std::string& out) {
   rd_kafka_t* consumer = NewTailConsumer(brokers, in);
-  rd_kafka_t* producer = NewProducer(brokers);
+  rd_kafka_t* producer = NewProducer(brokers, /*idempotent=*/false);
   uint64_t echoed = 0, failed = 0;
   std::fprintf(stderr, "hf-bus-echo: kafka %s -> %s\n", in.c_str(), out.c_str());
   while (!g_stop) {
@@ -34,7 +34,7 @@ int EchoKafka(const std::string& brokers, const std::string& in, const std::stri
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       const std::string_view conn = Header(m, "ce_connectionid");
       const std::string_view value(static_cast<const char*>(m->payload), m->len);
-      if (!conn.empty() && Produce(producer, out, conn, value, "kafka_correlationId", conn)) {
+      if (!conn.empty() && Produce(producer, out, conn, value, {{"kafka_correlationId", conn}})) {
         ++echoed;
       } else {
         ++failed;

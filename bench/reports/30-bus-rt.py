@@ -22,12 +22,14 @@ def section(ctx):
     p("client (`hf-load`) → holdfast (`workers: 1`) → bus → `hf-bus-echo` → bus → holdfast → "
       "client, on one local Kafka broker (KRaft, one node, topics of 3 partitions) and one "
       "redis-server. The Kafka route publishes each message keyed by its connection and reads "
-      "replies from a reply topic; the Redis route XADDs to a stream and takes replies on the "
-      "connection's pub/sub channel. `hf-bus-echo` answers every message with the same bytes, "
-      "addressed back by the contract; `hf-bus-direct` sends the same records (headers or fields "
-      "as holdfast writes them) through the same echo service and reads the replies itself: the "
-      "round trip without holdfast. Everything shares the machine's two cores with the broker, "
-      "so these are figures for this machine, not for Kafka.")
+      "replies from a reply topic; the Redis route XADDs to a stream trimmed to "
+      f"{s.get('maxlen', 0):,} entries (`maxlen`) and takes replies on the connection's pub/sub "
+      "channel. `hf-bus-echo` answers every message with the same bytes, addressed back by the "
+      "contract; `hf-bus-direct` sends the same records (every attribute holdfast writes, as "
+      "headers or fields of the same length, and the same trimming) through the same echo "
+      "service and reads the replies itself: the round trip without holdfast. Everything shares "
+      "the machine's two cores with the broker, so these are figures for this machine, not for "
+      "Kafka.")
     p("")
     p(f"Closed loop: {s['connections']} connections × {s['inflight']} in flight. Open loop: "
       f"{s['connections']} connections at {s['shares'].replace(' ', ', ')} % of the closed loop's rate. {s['duration']} s measured after "
@@ -40,45 +42,10 @@ def section(ctx):
       "worst few hundred milliseconds of it: one long pause in one run and none in the other "
       "outweighs anything either client does, so compare p99s only where the pauses match.")
     for bus in ("kafka", "redis"):
-        gc = bus == "kafka"
         p("")
         p(f"### {bus}")
         p("")
-        p("| run | msgs/s | p50 µs | p99 µs | p99.9 µs | max µs | holdfast CPU µs/msg "
-          "| echo CPU µs/msg | echo CPU % of a core | direct p50 µs | direct p99 µs "
-          "| p99 added by holdfast µs |" + (" broker GC pauses, longest ms | same, direct |"
-                                           if gc else ""))
-        p("|---|---|---|---|---|---|---|---|---|---|---|---|" + ("---|---|" if gc else ""))
-        runs = [r for r in ctx.rows if r["scenario"].startswith(f"{bus}-rt-")
-                and r["server"] == "holdfast-w1"]
-        for r in runs:
-            name = r["scenario"][len(bus) + 4:]
-            echo = next((e for e in ctx.rows if e["scenario"] == f"{bus}-rt-echo-cpu"
-                         and e.get("of") == r["scenario"]), None)
-            gc_cells = ""
-            if gc:
-                direct_name = f"{bus}-rt-direct-{name[5:]}" if name.startswith("open-") else ""
-                gc_cells = f" {gc_cell(ctx, r['scenario'])} | {gc_cell(ctx, direct_name)} |"
-            if r["exit"] != 0:
-                p(f"| {name} | failed | | | | | | | | | | |{gc_cells}")
-                continue
-            L = r["load"]
-            n = L.get("received", 0)
-            hf_cpu = ctx.cpu_per_msg(r)
-            echo_cpu = echo["cpu_ticks"] * ctx.tick_us / n if echo and n else None
-            wall = L["duration_s"] + L["warmup_s"]
-            echo_share = (echo["cpu_ticks"] * ctx.tick_us / 1e6 / wall * 100) if echo else None
-            direct = None
-            if name.startswith("open-"):
-                direct = ctx.find(f"{bus}-rt-direct-{name[5:]}", "hf-bus-direct")
-            d50 = direct["load"]["p50_us"] if direct else None
-            d99 = direct["load"]["p99_us"] if direct else None
-            added = L["p99_us"] - d99 if d99 is not None else None
-            p(f"| {name} | {L['msgs_per_s']:.0f} | {L['p50_us']:.0f} | {L['p99_us']:.0f} | "
-              f"{L['p999_us']:.0f} | {L['max_us']:.0f} | {ctx.fmt(hf_cpu, '.1f')} | "
-              f"{ctx.fmt(echo_cpu, '.1f')} | {ctx.fmt(echo_share, '.0f')} | "
-              f"{ctx.fmt(d50, '.0f')} | {ctx.fmt(d99, '.0f')} | {ctx.fmt(added, '.0f')} |"
-              f"{gc_cells}")
+        out += table(ctx, bus, "holdfast-w1", f"{bus}-rt-")
         closed = ctx.find(f"{bus}-rt-closed", "holdfast-w1")
         if closed:
             c = ctx.cpu_per_msg(closed)
@@ -87,4 +54,55 @@ def section(ctx):
             p(f"Target: ≤ {TARGET_CPU[bus]:.0f} µs of holdfast CPU per message in and out; at "
               f"saturation (closed loop) {ctx.fmt(c, '.1f')} µs: {met}. Added latency target: "
               "p99 at half of saturation ≤ 1 ms above the direct round trip (last column).")
+    if any(r["server"] == "holdfast-w1-plain" for r in ctx.rows):
+        p("")
+        p("### kafka, idempotence off on both sides")
+        p("")
+        p("The same trip at half of saturation, with `buses.kafka.producer: { enable.idempotence: "
+          "false }` in holdfast and `hf-bus-direct … plain`. While a partition has five requests "
+          "in flight and messages waiting past `linger.ms`, librdkafka's idempotent producer "
+          "polls without sleeping; on this machine a broker pause of more than about 25 ms sets "
+          "that off, and the spinning takes the CPU the broker needs to recover. These rows show "
+          "what holdfast itself adds to the trip; the default stays idempotent (see "
+          "`docs/configuration.md`).")
+        p("")
+        out += table(ctx, "kafka", "holdfast-w1-plain", "kafka-rt-plain-")
+    return out
+
+
+def table(ctx, bus, server, prefix):
+    """One table of runs whose scenario starts with `prefix`, each beside its direct run."""
+    out = []
+    p = out.append
+    gc = bus == "kafka"
+    p("| run | msgs/s | p50 µs | p99 µs | p99.9 µs | max µs | holdfast CPU µs/msg "
+      "| echo CPU µs/msg | echo CPU % of a core | direct p50 µs | direct p99 µs "
+      "| p99 added by holdfast µs |" + (" broker GC pauses, longest ms | same, direct |"
+                                       if gc else ""))
+    p("|---|---|---|---|---|---|---|---|---|---|---|---|" + ("---|---|" if gc else ""))
+    runs = [r for r in ctx.rows if r["scenario"].startswith(prefix) and r["server"] == server]
+    for r in runs:
+        name = r["scenario"][len(prefix):]
+        echo = next((e for e in ctx.rows if e["scenario"] == f"{bus}-rt-echo-cpu"
+                     and e.get("of") == r["scenario"]), None)
+        direct_name = f"{prefix}direct-{name[5:]}" if name.startswith("open-") else ""
+        gc_cells = f" {gc_cell(ctx, r['scenario'])} | {gc_cell(ctx, direct_name)} |" if gc else ""
+        if r["exit"] != 0:
+            p(f"| {name} | failed | | | | | | | | | | |{gc_cells}")
+            continue
+        L = r["load"]
+        n = L.get("received", 0)
+        hf_cpu = ctx.cpu_per_msg(r)
+        echo_cpu = echo["cpu_ticks"] * ctx.tick_us / n if echo and n else None
+        wall = L["duration_s"] + L["warmup_s"]
+        echo_share = (echo["cpu_ticks"] * ctx.tick_us / 1e6 / wall * 100) if echo else None
+        direct = ctx.find(direct_name, "hf-bus-direct") if direct_name else None
+        d50 = direct["load"]["p50_us"] if direct else None
+        d99 = direct["load"]["p99_us"] if direct else None
+        added = L["p99_us"] - d99 if d99 is not None else None
+        p(f"| {name} | {L['msgs_per_s']:.0f} | {L['p50_us']:.0f} | {L['p99_us']:.0f} | "
+          f"{L['p999_us']:.0f} | {L['max_us']:.0f} | {ctx.fmt(hf_cpu, '.1f')} | "
+          f"{ctx.fmt(echo_cpu, '.1f')} | {ctx.fmt(echo_share, '.0f')} | "
+          f"{ctx.fmt(d50, '.0f')} | {ctx.fmt(d99, '.0f')} | {ctx.fmt(added, '.0f')} |"
+          f"{gc_cells}")
     return out
