@@ -47,8 +47,9 @@ redis-start:
 redis-stop:
 	scripts/redis.sh stop
 
-# Benchmarks (bench/README.md): the echo and idle scenarios against holdfast, a minimal
-# libwebsockets echo and a raw epoll echo, written to bench/results/<UTC date>.md.
+# Benchmarks (bench/README.md): every scenario in bench/scenarios, holdfast beside the machine's
+# floor, a minimal libwebsockets echo and its peers, written to bench/results/<UTC date>.md.
+# `bench` is the full run (about 15 minutes), `bench-quick` the short one (under two).
 .PHONY: bench bench-quick
 
 bench:
