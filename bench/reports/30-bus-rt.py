@@ -59,10 +59,11 @@ def section(ctx):
         p("### kafka, idempotence off on both sides")
         p("")
         p("The same trip at half of saturation, with `buses.kafka.producer: { enable.idempotence: "
-          "false }` in holdfast and `hf-bus-direct … plain`. While a partition has five requests "
-          "in flight and messages waiting past `linger.ms`, librdkafka's idempotent producer "
-          "polls without sleeping; on this machine a broker pause of more than about 25 ms sets "
-          "that off, and the spinning takes the CPU the broker needs to recover. These rows show "
+          "false }` in holdfast and `hf-bus-direct … plain`. librdkafka's idempotent producer "
+          "waits for a partition's request of five or more messages to be answered before it "
+          "sends the next, and meanwhile polls without sleeping for messages queued past "
+          "`linger.ms`: any acknowledgement slower than that keeps a thread busy, and the "
+          "spinning takes the CPU the broker needs. These rows show "
           "what holdfast itself adds to the trip; the default stays idempotent (see "
           "`docs/configuration.md`).")
         p("")

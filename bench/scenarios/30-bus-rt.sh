@@ -118,11 +118,11 @@ for l in open(sys.argv[1]):
   done
 done
 
-# Kafka once more at half of saturation, with idempotence off on both sides (full mode). While a
-# partition has its five requests in flight past linger.ms, librdkafka's idempotent producer
-# polls without sleeping; here that happens whenever the broker pauses for more than about 25 ms,
-# and the spinning takes the CPU the broker needs to recover. This pair shows what holdfast adds
-# to the trip without that.
+# Kafka once more at half of saturation, with idempotence off on both sides (full mode).
+# librdkafka's idempotent producer waits for a partition's request of five or more messages to be
+# answered before sending the next, and meanwhile polls without sleeping for messages queued past
+# linger.ms; any acknowledgement slower than that keeps a thread busy, and here the spinning takes
+# the CPU the broker needs. This pair shows what holdfast adds to the trip without that.
 if [[ $MODE == full && ${KAFKA_SAT:-0} -gt 0 ]]; then
   rate=$((KAFKA_SAT / 2))
   stop_server
