@@ -15,9 +15,9 @@ namespace hfbench::bus {
 extern std::atomic<bool> g_stop;  // set by SIGTERM and SIGINT
 void HandleStopSignals();
 
-// A producer as holdfast makes one: linger 5 ms, acks from all replicas, idempotent unless
-// `idempotent` is false.
-rd_kafka_t* NewProducer(const std::string& brokers, bool idempotent = true);
+// A producer with holdfast's settings, linger 5 ms and acks from all replicas; idempotent, as
+// holdfast's is by default, when `idempotent`.
+rd_kafka_t* NewProducer(const std::string& brokers, bool idempotent);
 // A consumer assigned every partition of `topic` from its end, with no group to wait for.
 rd_kafka_t* NewTailConsumer(const std::string& brokers, const std::string& topic);
 // A record header or a stream entry's field.

@@ -37,6 +37,8 @@ using namespace hfbench::bus;
 using hfbench::NowNs;
 
 constexpr uint64_t kConnections = 100;
+// A connection's reply channel is this prefix and its id (docs/contract.md).
+constexpr std::string_view kReplyChannelPrefix = "holdfast:conn:";
 
 struct Payload {
   uint64_t seq;  // message k goes to connection k % kConnections
@@ -176,7 +178,7 @@ class ContractFields {
 
   // Valid until the next call.
   const std::vector<Field>& For(const std::string& conn, uint64_t seq, std::string_view data) {
-    id_ = conn + "-" + std::to_string(seq);
+    id_.assign(conn).append(1, '-').append(std::to_string(seq));
     static constexpr std::string_view kTrace =
         "00-4bf92f3577b34da6a3ce929d0e0e4736-53995c3f42cd8ad8-01";
     if (kafka_) {
@@ -191,7 +193,7 @@ class ContractFields {
                  {"kafka_correlationId", conn},
                  {"traceparent", kTrace}};
     } else {
-      replyto_ = "holdfast:conn:" + conn;
+      replyto_.assign(kReplyChannelPrefix).append(conn);
       fields_ = {{"data", data},
                  {"specversion", "1.0"},
                  {"id", id_},
@@ -263,9 +265,8 @@ int DirectRedis(Run& run, const std::string& address, const std::string& stream,
                 const std::string& maxlen) {
   redisContext* sub = ConnectRedis(address);
   redisContext* pub = ConnectRedis(address);
-  const std::string channel_prefix = "holdfast:conn:";
   for (const std::string& conn : run.conns) {
-    const std::string channel = channel_prefix + conn;
+    const std::string channel = std::string(kReplyChannelPrefix) + conn;
     freeReplyObject(redisCommand(sub, "SUBSCRIBE %b", channel.data(), channel.size()));
   }
   const timeval tv{0, 100000};
@@ -312,7 +313,7 @@ int DirectRedis(Run& run, const std::string& address, const std::string& stream,
     auto* reply = static_cast<redisReply*>(r);
     if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 3) {
       const std::string_view channel(reply->element[1]->str, reply->element[1]->len);
-      run.OnReply(channel.substr(channel_prefix.size()),
+      run.OnReply(channel.substr(kReplyChannelPrefix.size()),
                   {reply->element[2]->str, reply->element[2]->len});
     }
     freeReplyObject(reply);
