@@ -88,6 +88,7 @@ struct FilterSpec {
 
 struct RouteConfig {
   std::string name;
+  std::string source;  // /holdfast/<instance>/<name>, the contract's `source`; set by the loader
   PathTemplate path;
   Upstream upstream;
   Replies replies;

@@ -26,11 +26,14 @@ std::string tab_hint(std::string_view yaml, const YAML::Mark& mark) {
              : "";
 }
 
-// Moves the routes into their listeners, now that nothing refers into them any more.
+// Moves the routes into their listeners, now that nothing refers into them any more, and
+// gives each its contract `source`.
 std::shared_ptr<const Config> freeze(Draft& draft) {
   for (ListenerDraft& listener : draft.listeners) {
-    for (RouteDraft& route : listener.routes)
+    for (RouteDraft& route : listener.routes) {
+      route.route->source = "/holdfast/" + draft.config->instance + "/" + route.route->name;
       listener.listener.routes.push_back(route.route);
+    }
     draft.config->listeners.push_back(std::move(listener.listener));
   }
   return draft.config;

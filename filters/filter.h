@@ -66,9 +66,9 @@ struct Request {
 // One connection as the chain sees it. Filters read it and set identity on it during the
 // upgrade; the proxy owns it and keeps it until the connection is gone.
 struct Connection {
-  uint64_t handle = 0;    // the worker's handle; stale handles are ignored by Host::resume
-  std::string client_ip;  // the peer, or X-Forwarded-For's client when the listener trusts it
-  std::string route;      // route name
+  uint64_t handle = 0;     // the worker's handle; stale handles are ignored by Host::resume
+  std::string client_ip;   // the peer, or X-Forwarded-For's client when the listener trusts it
+  std::string_view route;  // route name, in the route's config, which outlives the connection
 
   // Identity, set by authentication filters.
   std::string auth_id;                                      // subject; empty when anonymous

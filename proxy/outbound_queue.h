@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <utility>
 
@@ -39,9 +40,9 @@ class OutboundQueue {
 
  private:
   void grow() {
-    size_t cap = cap_ == 0 ? 4 : cap_ * 2;
+    const uint32_t cap = cap_ == 0 ? 4 : cap_ * 2;
     auto slots = std::make_unique<FrameRef[]>(cap);
-    for (size_t i = 0; i < count_; ++i)
+    for (uint32_t i = 0; i < count_; ++i)
       slots[i] = std::move(slots_[(head_ + i) & (cap_ - 1)]);
     slots_ = std::move(slots);
     cap_ = cap;
@@ -49,9 +50,11 @@ class OutboundQueue {
   }
 
   std::unique_ptr<FrameRef[]> slots_;
-  size_t cap_ = 0;  // a power of two
-  size_t head_ = 0;
-  size_t count_ = 0;
+  // 32-bit positions keep the queue, which every connection carries, small: the byte bound
+  // (max_outbound_bytes) stops it long before 2^31 frames.
+  uint32_t cap_ = 0;  // a power of two
+  uint32_t head_ = 0;
+  uint32_t count_ = 0;
   size_t bytes_ = 0;
 };
 

@@ -13,6 +13,14 @@
 #include "proxy/worker.h"
 
 namespace holdfast {
+
+// The target's name and key are views: into the route's config, into the connection's id or
+// user, or into the strings here when a template depends on the connection.
+struct BoundTarget {
+  std::string name, key;
+  BusTarget target;
+};
+
 namespace {
 
 using config::KeyMode;
@@ -20,37 +28,48 @@ using config::KeyMode;
 // How long a deferred upgrade hook may hold a connection before it is closed.
 constexpr auto kHeldLimit = std::chrono::seconds(15);
 
-BusTarget kafka_target(const config::KafkaUpstream& k, const std::string& topic,
-                       const std::string& key) {
-  BusTarget t;
-  t.kind = BusTarget::Kind::Kafka;
-  t.name = topic;
-  t.key = key;
-  t.has_key = k.key_mode != KeyMode::None;
-  return t;
+// A name as a view into the route's config when its template is literal, or else rendered for
+// this connection into `storage`.
+std::string_view bind_name(const config::Template& t, const config::TemplateContext& ctx,
+                           std::string& storage) {
+  if (t.is_literal()) return t.empty() ? std::string_view() : std::string_view(t.parts()[0].text);
+  t.render(ctx, storage);
+  return storage;
 }
 
-BusTarget redis_target(const config::RedisUpstream& r, const std::string& name) {
-  BusTarget t;
-  t.kind = r.kind == config::RedisUpstream::Kind::Stream ? BusTarget::Kind::RedisStream
-                                                         : BusTarget::Kind::RedisChannel;
-  t.name = name;
-  t.maxlen = r.maxlen;
-  return t;
-}
-
-std::string render_key(const config::KafkaUpstream& k, const config::TemplateContext& ctx) {
+std::string_view bind_key(const config::KafkaUpstream& k, const config::TemplateContext& ctx,
+                          std::string& storage) {
   switch (k.key_mode) {
     case KeyMode::Connection:
-      return std::string(ctx.connection_id);
+      return ctx.connection_id;
     case KeyMode::User:
-      return std::string(ctx.user);
+      return ctx.user;
     case KeyMode::None:
       return {};
     case KeyMode::Template:
-      return k.key.render(ctx);
+      return bind_name(k.key, ctx, storage);
   }
   return {};
+}
+
+std::unique_ptr<BoundTarget> bind(const config::KafkaUpstream& k,
+                                  const config::TemplateContext& ctx) {
+  auto b = std::make_unique<BoundTarget>();
+  b->target.kind = BusTarget::Kind::Kafka;
+  b->target.name = bind_name(k.topic, ctx, b->name);
+  b->target.key = bind_key(k, ctx, b->key);
+  b->target.has_key = k.key_mode != KeyMode::None;
+  return b;
+}
+
+std::unique_ptr<BoundTarget> bind(const config::RedisUpstream& r,
+                                  const config::TemplateContext& ctx) {
+  auto b = std::make_unique<BoundTarget>();
+  b->target.kind = r.kind == config::RedisUpstream::Kind::Stream ? BusTarget::Kind::RedisStream
+                                                                 : BusTarget::Kind::RedisChannel;
+  b->target.name = bind_name(r.name, ctx, b->name);
+  b->target.maxlen = r.maxlen;
+  return b;
 }
 
 }  // namespace
@@ -65,23 +84,25 @@ struct Session::HeldRequest {
         cookie(r.cookie),
         protocols(r.protocols),
         host(r.host),
-        listener(r.listener) {}
+        listener(r.listener),
+        since(Clock::now()) {}
   filters::Request view() const {
     return {path, query, authorization, origin, cookie, protocols, host, listener};
   }
   std::string path, query, authorization, origin, cookie, protocols, host;
   size_t listener;
+  Clock::time_point since;
 };
 
 Session::Session(Worker& worker, Init init)
     : worker_(worker),
       wsi_(init.wsi),
-      stats_slot_(init.stats_slot),
       route_(std::move(init.route)),
       chain_(std::move(init.chain)),
       params_(std::move(init.params)),
       peer_(std::move(init.peer)),
-      id_(worker.ids().next()) {
+      id_(worker.ids().next()),
+      stats_slot_(static_cast<uint32_t>(init.stats_slot)) {
   conn_.client_ip = std::move(init.client_ip);
   conn_.route = route_->name;
   trace_from_client_ =
@@ -97,22 +118,21 @@ RouteStats& Session::stats() {
 }
 
 bool Session::start_filters(const filters::Request& req, filters::Rejection& rejection) {
-  conn_.handle = handle_;
   filter_states_ = chain_->new_states();
   size_t at = 0;
-  switch (chain_->upgrade(req, conn_, filter_states_, handle_, 0, at, filters_passed_, rejection)) {
+  switch (chain_->upgrade(req, conn_, filter_states_, conn_.handle, 0, at, filters_passed_,
+                          rejection)) {
     case FilterChain::Outcome::Pass:
       admit();
       return true;
     case FilterChain::Outcome::Defer:
       held_request_ = std::make_unique<HeldRequest>(req);
-      held_since_ = Clock::now();
       return true;
     case FilterChain::Outcome::Reject:
       break;
   }
   count_rejection(worker_.stats(), chain_->type_at(at), rejection, &stats());
-  chain_->close(conn_, filter_states_, handle_, filters_passed_);
+  chain_->close(conn_, filter_states_, conn_.handle, filters_passed_);
   filters_passed_ = 0;
   return false;
 }
@@ -121,8 +141,8 @@ void Session::continue_upgrade(size_t from) {
   filters::Rejection rejection;
   size_t at = 0;
   const filters::Request req = held_request_->view();
-  switch (
-      chain_->upgrade(req, conn_, filter_states_, handle_, from, at, filters_passed_, rejection)) {
+  switch (chain_->upgrade(req, conn_, filter_states_, conn_.handle, from, at, filters_passed_,
+                          rejection)) {
     case FilterChain::Outcome::Pass:
       held_request_.reset();
       admit();
@@ -165,7 +185,6 @@ void Session::resume(const filters::Pending& pending, const filters::Rejection* 
 
 void Session::admit() {
   admitted_ = true;
-  const auto& cfg = *worker_.runtime().config;
   config::TemplateContext ctx;
   ctx.params = &params_;
   ctx.connection_id = id_;
@@ -173,31 +192,17 @@ void Session::admit() {
   user_ = !route_->user.empty() ? route_->user.render(ctx) : conn_.auth_id;
   ctx.user = user_;
 
-  source_ = "/holdfast/" + cfg.instance + "/" + route_->name;
   const auto& up = route_->upstream;
   if (up.kind == config::Upstream::Kind::Kafka) {
-    topic_ = up.kafka.topic.render(ctx);
-    key_ = render_key(up.kafka, ctx);
-    upstream_ = kafka_target(up.kafka, topic_, key_);
+    upstream_ = bind(up.kafka, ctx);
   } else if (up.kind == config::Upstream::Kind::Redis) {
-    topic_ = up.redis.name.render(ctx);
-    upstream_ = redis_target(up.redis, topic_);
+    upstream_ = bind(up.redis, ctx);
   }
   const auto& ev = route_->events;
   if (ev.kind == config::Events::Kind::Kafka) {
-    events_ = std::make_unique<EventsTarget>();
-    events_->topic = ev.kafka.topic.render(ctx);
-    events_->key = render_key(ev.kafka, ctx);
-    events_->target = kafka_target(ev.kafka, events_->topic, events_->key);
+    events_ = bind(ev.kafka, ctx);
   } else if (ev.kind == config::Events::Kind::Redis) {
-    events_ = std::make_unique<EventsTarget>();
-    events_->topic = ev.redis.name.render(ctx);
-    events_->target = redis_target(ev.redis, events_->topic);
-  }
-  if (!route_->replies.kafka_topic.empty()) {
-    reply_to_ = route_->replies.kafka_topic;
-  } else if (cfg.redis && (route_->replies.redis || up.kind == config::Upstream::Kind::Redis)) {
-    reply_to_ = cfg.redis->prefix + "conn:" + id_;
+    events_ = bind(ev.redis, ctx);
   }
   metadata_.reserve(route_->metadata.size() + conn_.claims.size());
   for (const auto& [name, tmpl] : route_->metadata)
@@ -277,7 +282,7 @@ CallbackResult Session::filter_message(size_t from) {
   filters::Rejection rejection;
   size_t at = 0;
   const filters::Message msg{rx_, rx_binary_};
-  switch (chain_->message(msg, conn_, filter_states_, handle_, from, at, rejection)) {
+  switch (chain_->message(msg, conn_, filter_states_, conn_.handle, from, at, rejection)) {
     case FilterChain::Outcome::Pass:
       dropping_ = false;
       return forward_message();
@@ -330,7 +335,7 @@ bool Session::retry_stalled() {
   ev.binary = rx_binary_;
 
   const size_t size = rx_.size();
-  switch (worker_.publish(upstream_, ev, handle_)) {
+  switch (worker_.publish(upstream_->target, ev, conn_.handle)) {
     case BusStatus::Accepted:
       if (inflight_ == 0) bus_waiting_since_ = Clock::now();
       if (awaiting_reply_since_ == Clock::time_point{}) awaiting_reply_since_ = Clock::now();
@@ -533,7 +538,7 @@ void Session::on_peer_close(const void* in, size_t len) {
 
 void Session::tick(Clock::time_point now) {
   if (closing_) return;
-  if (held_request_ && now - held_since_ > kHeldLimit) {
+  if (held_request_ && now - held_request_->since > kHeldLimit) {
     log::warn(
         "filter did not decide in time",
         {{"conn_id", id_}, {"route", route_->name}, {"trace_id", std::string_view(trace_hex())}});
@@ -589,7 +594,7 @@ void Session::on_closed() {
   closed_ = true;
   if (close_code_ == 0) close_code_ = 1006;
   if (inflight_ > 0) worker_.stats().inflight_bytes.add(-static_cast<int64_t>(inflight_));
-  chain_->close(conn_, filter_states_, handle_, filters_passed_);
+  chain_->close(conn_, filter_states_, conn_.handle, filters_passed_);
   filters_passed_ = 0;
   if (established_) stats().disconnects[close_code_index(close_code_)].inc();
   if (open_) {
@@ -634,14 +639,25 @@ contract::Event Session::make_event(std::string_view type) {
   contract::Event ev;
   ev.type = type;
   ev.id = s.id;
-  ev.source = source_;
+  ev.source = route_->source;
   ev.time = s.time;
   ev.connection_id = id_;
   ev.auth_id = conn_.auth_id.empty() ? std::string_view(user_) : std::string_view(conn_.auth_id);
-  ev.reply_to = reply_to_;
+  ev.reply_to = reply_to(s.reply_to);
   ev.traceparent = s.trace;
   ev.metadata = &metadata_;
   return ev;
+}
+
+std::string_view Session::reply_to(std::string& scratch) const {
+  if (!route_->replies.kafka_topic.empty()) return route_->replies.kafka_topic;
+  const auto& redis = worker_.runtime().config->redis;  // buses.redis changes only on restart
+  if (!redis || (!route_->replies.redis && route_->upstream.kind != config::Upstream::Kind::Redis))
+    return {};
+  scratch.assign(redis->prefix);
+  scratch += "conn:";
+  scratch += id_;
+  return scratch;
 }
 
 Session::TraceHex Session::trace_hex() const {

@@ -25,6 +25,7 @@ namespace holdfast {
 
 class Worker;
 struct RouteStats;
+struct BoundTarget;  // a bus target for one connection (session.cc)
 
 using Clock = std::chrono::steady_clock;
 
@@ -95,8 +96,8 @@ class Session {
   bool open() const { return open_; }  // established and admitted: indexed, events produced
   size_t inflight() const { return inflight_; }
   size_t stats_slot() const { return stats_slot_; }
-  uint64_t handle() const { return handle_; }
-  void set_handle(uint64_t h) { handle_ = h; }
+  uint64_t handle() const { return conn_.handle; }
+  void set_handle(uint64_t h) { conn_.handle = h; }
   lws* wsi() const { return wsi_; }
 
   bool join(const std::string& channel);
@@ -119,6 +120,9 @@ class Session {
   void continue_upgrade(size_t from);
   CallbackResult fail(int code, std::string_view reason);
   contract::Event make_event(std::string_view type);
+  // Where the service replies: the route's Kafka reply topic, this connection's Redis reply
+  // channel (written into `scratch`), or nothing.
+  std::string_view reply_to(std::string& scratch) const;
   void produce_event(std::string_view type);
   void update_flow();
   RouteStats& stats();
@@ -129,75 +133,66 @@ class Session {
   };
   TraceHex trace_hex() const;
 
+  // Members are ordered to pack: an idle connection holds little else, so its size is most of
+  // what each connection costs.
   Worker& worker_;
   lws* wsi_;
-  size_t stats_slot_;
   std::shared_ptr<const config::RouteConfig> route_;
   std::shared_ptr<FilterChain> chain_;
+  filters::Connection conn_;  // also holds the handle: Worker's slot and generation
+  FilterStates filter_states_;
   std::vector<std::string> params_;
   std::string peer_;
-  filters::Connection conn_;
-  FilterStates filter_states_;
-  size_t filters_passed_ = 0;  // filters whose on_upgrade let the connection in
+  std::string id_;
+  std::string user_;
   // An upgrade hook deferred: the request it will need to go on with, and since when.
   struct HeldRequest;
   std::unique_ptr<HeldRequest> held_request_;
-  Clock::time_point held_since_{};
+  // Where messages go (bus routes only) and where connect and disconnect events go (routes with
+  // `events` only), so that other routes do not carry their names.
+  std::unique_ptr<BoundTarget> upstream_;
+  std::unique_ptr<BoundTarget> events_;
+  std::vector<std::pair<std::string, std::string>> metadata_;
+  std::vector<std::string> channels_;
+  util::TraceContext trace_{};
+  bool trace_from_client_ = false;  // the upgrade carried a traceparent
   bool admitted_ = false;
   bool open_ = false;
   bool message_held_ = false;  // rx_ waits for a deferred on_message
   // Dropped messages are each counted, but the client is told at most once a second while it
   // stays over its limit, so a flood costs no write per dropped message.
   bool dropping_ = false;
-  Clock::time_point last_drop_notice_{};
-  std::string id_;
-  std::string user_;
-  std::string source_;    // /holdfast/<instance>/<route>
-  std::string reply_to_;  // Kafka reply topic or Redis reply channel
-  std::string topic_;     // rendered upstream topic, stream or channel
-  std::string key_;       // rendered Kafka key
-  BusTarget upstream_;    // views into topic_ and key_
-  // Where connect and disconnect events go; only for routes with `events`, so that others do
-  // not carry its strings.
-  struct EventsTarget {
-    std::string topic;
-    std::string key;
-    BusTarget target;  // views into topic and key
-  };
-  std::unique_ptr<EventsTarget> events_;
-  std::vector<std::pair<std::string, std::string>> metadata_;
-  std::vector<std::string> channels_;
-  util::TraceContext trace_{};
-  bool trace_from_client_ = false;  // the upgrade carried a traceparent
-  uint64_t handle_ = 0;
-  uint64_t seq_ = 0;
-
-  // Inbound: reassembly and the bytes the bus has not yet acknowledged.
-  std::string rx_;
   bool rx_binary_ = false;
   bool rx_open_ = false;     // a message has begun and not yet ended
   bool rx_stalled_ = false;  // a complete message waits for the bus to take it
-  size_t inflight_ = 0;
   bool paused_ = false;
   bool draining_ = false;
-  Clock::time_point bus_waiting_since_{};
-  Clock::time_point awaiting_reply_since_{};  // a message went to the bus and no reply came yet
-
-  // Outbound.
-  OutboundQueue out_;
   bool ping_due_ = false;
   bool flush_due_ = false;  // out_ is written at the end of this loop turn (Worker::flush_later)
-
-  // Lifetime.
-  Clock::time_point opened_;
-  Clock::time_point last_rx_;
-  Clock::time_point last_message_;
   bool established_ = false;
   bool closing_ = false;
   bool kill_ = false;
   bool close_sent_ = false;
   bool closed_ = false;
-  int close_code_ = 0;
+  uint16_t close_code_ = 0;
+  uint32_t stats_slot_;        // the route's slot in Stats::route
+  size_t filters_passed_ = 0;  // filters whose on_upgrade let the connection in
+  uint64_t seq_ = 0;
+
+  // Inbound: reassembly and the bytes the bus has not yet acknowledged.
+  std::string rx_;
+  size_t inflight_ = 0;
+  Clock::time_point bus_waiting_since_{};
+  Clock::time_point awaiting_reply_since_{};  // a message went to the bus and no reply came yet
+  Clock::time_point last_drop_notice_{};
+
+  // Outbound.
+  OutboundQueue out_;
+
+  // Lifetime.
+  Clock::time_point opened_;
+  Clock::time_point last_rx_;
+  Clock::time_point last_message_;
   std::string close_reason_;
   uint64_t messages_in_ = 0, messages_out_ = 0, bytes_in_ = 0, bytes_out_ = 0;
 };

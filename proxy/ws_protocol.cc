@@ -11,8 +11,10 @@
 namespace holdfast::ws {
 namespace {
 
-// Small receive buffers keep idle connections cheap; Session reassembles whole messages.
-constexpr size_t kRxBufferSize = 512;
+// Small receive buffers keep idle connections cheap; Session reassembles whole messages. lws
+// allocates the buffer with LWS_PRE and 4 bytes more, so 492 makes that allocation exactly 512
+// bytes, one of the allocator's size classes, where 512 would have taken a 640-byte slot.
+constexpr size_t kRxBufferSize = 512 - LWS_PRE - 4;
 
 struct VhostData {
   Worker* worker;

@@ -38,6 +38,7 @@ struct EventScratch {
   std::string id;
   std::string time;
   std::string trace;
+  std::string reply_to;
   std::string attrs;
   std::string body;
 };

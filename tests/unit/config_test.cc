@@ -174,6 +174,7 @@ listeners:
 
   const RouteConfig& rooms = *tls_listener.routes[0];
   CHECK(rooms.name == "rooms");
+  CHECK(rooms.source == "/holdfast/edge-1.eu_west/rooms");  // the contract's `source`
   CHECK(rooms.mark.file == "holdfast.yaml");
   CHECK(rooms.mark.line == 20);
   CHECK(rooms.mark.col == 9);

@@ -72,7 +72,7 @@ struct Conn {
   Conn(Filter& f, std::string_view ip, std::string_view user = {}) : filter(f) {
     conn.client_ip.append(ip);
     conn.auth_id.append(user);
-    conn.route.append("a");
+    conn.route = "a";
     conn.handle = 7;
     state = filter.new_state();
   }
