@@ -86,6 +86,7 @@ class FrameRef {
     if (f_) f_->unref();
   }
   Frame* get() const { return f_; }
+  Frame& operator*() const { return *f_; }
   Frame* operator->() const { return f_; }
   explicit operator bool() const { return f_ != nullptr; }
 

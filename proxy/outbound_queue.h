@@ -13,21 +13,28 @@ namespace holdfast {
 
 class OutboundQueue {
  public:
+  // What one queued frame counts against the bound: its payload, plus its slot, the frame's
+  // header and the room lws writes the WebSocket header into. So empty messages count too, and
+  // the bound limits how many frames wait, not only their payload.
+  static size_t cost(const Frame& f) {
+    return f.size() + sizeof(FrameRef) + sizeof(Frame) + LWS_PRE;
+  }
+
   bool empty() const { return count_ == 0; }
-  size_t bytes() const { return bytes_; }
+  size_t bytes() const { return bytes_; }  // the sum of cost() over the queued frames
   size_t size() const { return count_; }
 
   void push(const FrameRef& f) {
     if (count_ == cap_) grow();
     slots_[(head_ + count_) & (cap_ - 1)] = f;
     ++count_;
-    bytes_ += f->size();
+    bytes_ += cost(*f);
   }
 
   Frame* front() const { return slots_[head_].get(); }
 
   void pop() {
-    bytes_ -= slots_[head_]->size();
+    bytes_ -= cost(*slots_[head_]);
     slots_[head_] = FrameRef();
     head_ = (head_ + 1) & (cap_ - 1);
     --count_;

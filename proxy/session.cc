@@ -409,7 +409,7 @@ void Session::on_bus_failure(size_t bytes, int close_code, std::string_view reas
 
 void Session::send(const FrameRef& frame) {
   if (closing_ || !established_) return;
-  if (out_.bytes() + frame->size() > route_->limits.max_outbound_bytes) {
+  if (out_.bytes() + OutboundQueue::cost(*frame) > route_->limits.max_outbound_bytes) {
     worker_.stats().slow_consumer_closes.inc();
     log::info("slow consumer", {{"conn_id", id_},
                                 {"route", route_->name},
