@@ -115,6 +115,9 @@ struct ListenerConfig {
   // How many proxies in front of this listener append to X-Forwarded-For. 0: the header is
   // ignored and the client address is the socket peer; N: the Nth address from the right.
   int xff_trusted_hops = 0;
+  // What each connection holds for reading, and about the most libwebsockets reads from it per
+  // wake-up: a message larger than this takes several.
+  size_t receive_buffer = 512;
   std::vector<std::shared_ptr<const RouteConfig>> routes;
   Mark mark;
 };

@@ -109,7 +109,8 @@ ListenerDraft read_listener(Diagnostics& diag, const Field& item, std::string wh
   out.where = std::move(where);
   out.listener.mark = item.key_mark;
   if (!expect_map(diag, item)) return out;
-  MapReader map(diag, item, out.where, {"address", "tls", "xff_trusted_hops", "routes"});
+  MapReader map(diag, item, out.where,
+                {"address", "tls", "xff_trusted_hops", "receive_buffer", "routes"});
   if (const Field* f = map.require("address")) {
     if (auto address = read_address(diag, *f)) {
       out.has_address = true;
@@ -121,6 +122,9 @@ ListenerDraft read_listener(Diagnostics& diag, const Field& item, std::string wh
   if (const Field* f = map.find("tls")) read_tls(diag, *f, out);
   if (const Field* f = map.find("xff_trusted_hops")) {
     if (auto n = read_int(diag, *f, 0, 16)) out.listener.xff_trusted_hops = static_cast<int>(*n);
+  }
+  if (const Field* f = map.find("receive_buffer")) {
+    if (auto n = read_size(diag, *f, 256, 64 << 10)) out.listener.receive_buffer = *n;
   }
   if (const Field* f = map.require("routes")) {
     if (auto items = sequence_items(diag, *f)) {

@@ -67,6 +67,7 @@ std::vector<std::string> needs_restart(const config::Config& now, const config::
         out.push_back(where + ".tls");
       }
       if (a.xff_trusted_hops != b.xff_trusted_hops) out.push_back(where + ".xff_trusted_hops");
+      if (a.receive_buffer != b.receive_buffer) out.push_back(where + ".receive_buffer");
     }
   }
   if (reply_topic_set(now) != reply_topic_set(next)) out.push_back("replies.kafka topics");

@@ -1,5 +1,7 @@
 #include "proxy/ws_protocol.h"
 
+#include <algorithm>
+#include <array>
 #include <cstring>
 #include <string_view>
 
@@ -11,10 +13,12 @@
 namespace holdfast::ws {
 namespace {
 
-// Small receive buffers keep idle connections cheap; Session reassembles whole messages. lws
-// allocates the buffer with LWS_PRE and 4 bytes more, so 492 makes that allocation exactly 512
-// bytes, one of the allocator's size classes, where 512 would have taken a 640-byte slot.
-constexpr size_t kRxBufferSize = 512 - LWS_PRE - 4;
+constexpr char kProtocolName[] = "holdfast";
+
+// lws allocates each connection's receive buffer as rx_buffer_size plus LWS_PRE and 4 bytes, and
+// reads at most rx_buffer_size bytes per wake-up. A listener's `receive_buffer` is the whole
+// allocation, so that the default, 512, fills one of the allocator's size classes exactly.
+constexpr size_t kRxBufferOverhead = LWS_PRE + 4;
 
 struct VhostData {
   Worker* worker;
@@ -131,10 +135,16 @@ int callback(lws* wsi, enum lws_callback_reasons reason, void* user, void* in, s
   }
 }
 
-const lws_protocols kProtocols[] = {
-    {"holdfast", callback, 0, kRxBufferSize, 0, nullptr, 0},
-    {nullptr, nullptr, 0, 0, 0, nullptr, 0},
-};
+// The one protocol, as a listener's vhost serves it; lws copies the array into the vhost.
+std::array<lws_protocols, 2> protocols_for(const config::ListenerConfig& lc) {
+  return {{{kProtocolName, callback, 0, lc.receive_buffer - kRxBufferOverhead, 0, nullptr, 0},
+           {nullptr, nullptr, 0, 0, 0, nullptr, 0}}};
+}
+
+// Where lws looks the vhost's data up (by the protocol's name).
+const lws_protocols* protocol_of(lws_vhost* vhost) {
+  return lws_vhost_name_to_protocol(vhost, kProtocolName);
+}
 
 void log_emit(int level, const char* line) {
   std::string_view text(line);
@@ -162,6 +172,11 @@ lws_context* create_context(Worker& worker, std::vector<lws_vhost*>& vhosts) {
   // Room for a large token in a header or the query; the header buffer exists only during
   // the handshake, so idle connections do not pay for it.
   info.max_http_header_data = 16384;
+  // One per worker: lws reads into it, at most a listener's receive buffer at a time.
+  info.pt_serv_buf_size = 4096;
+  for (const auto& l : worker.runtime().listeners)
+    info.pt_serv_buf_size =
+        std::max<unsigned>(info.pt_serv_buf_size, static_cast<unsigned>(l.config->receive_buffer));
   lws_context* ctx = lws_create_context(&info);
   if (ctx == nullptr) {
     log::error("libwebsockets context not created", {{"worker", worker.index()}});
@@ -173,7 +188,8 @@ lws_context* create_context(Worker& worker, std::vector<lws_vhost*>& vhosts) {
     lws_context_creation_info vi;
     std::memset(&vi, 0, sizeof vi);
     vi.port = CONTEXT_PORT_NO_LISTEN_SERVER;
-    vi.protocols = kProtocols;
+    const auto protocols = protocols_for(lc);
+    vi.protocols = protocols.data();
     std::string name = "listener" + std::to_string(l);
     vi.vhost_name = name.c_str();
     vi.options = LWS_SERVER_OPTION_LIBUV;
@@ -190,8 +206,8 @@ lws_context* create_context(Worker& worker, std::vector<lws_vhost*>& vhosts) {
       lws_context_destroy(ctx);
       return nullptr;
     }
-    auto* vd =
-        static_cast<VhostData*>(lws_protocol_vh_priv_zalloc(vh, &kProtocols[0], sizeof(VhostData)));
+    auto* vd = static_cast<VhostData*>(
+        lws_protocol_vh_priv_zalloc(vh, protocol_of(vh), sizeof(VhostData)));
     vd->worker = &worker;
     vd->listener = l;
     vd->ssl_ctx = lc.tls ? t_new_server_ctx : nullptr;
@@ -206,7 +222,7 @@ lws_context* create_context(Worker& worker, std::vector<lws_vhost*>& vhosts) {
 
 bool reload_certificate(lws_vhost* vhost, const std::string& cert, const std::string& key,
                         std::string& error) {
-  auto* vd = static_cast<VhostData*>(lws_protocol_vh_priv_get(vhost, &kProtocols[0]));
+  auto* vd = static_cast<VhostData*>(lws_protocol_vh_priv_get(vhost, protocol_of(vhost)));
   if (vd == nullptr || vd->ssl_ctx == nullptr) {
     error = "no TLS context for this listener";
     return false;

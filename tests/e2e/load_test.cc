@@ -1,5 +1,6 @@
 // Volume and concurrency: many messages on one connection, many connections at once, and the
-// echo route, each answered in order and to the right client.
+// echo route, each answered in order and to the right client; messages larger than the receive
+// buffer arrive whole.
 #include <catch2/catch.hpp>
 
 #include "tests/e2e/e2e_support.h"
@@ -144,6 +145,41 @@ TEST_CASE("a burst of echoes, several to a write, arrives whole and in order", "
   HoldfastProcess proxy(s.config());
   auto ws = open_ws(proxy, "/echo");
   check_burst_echo(*ws);
+}
+
+TEST_CASE("messages around and past the receive buffer arrive whole, with any buffer size") {
+  for (const char* buffer : {"256", "64KiB"}) {
+    INFO("receive_buffer: " << buffer);
+    HoldfastProcess proxy(fill(R"(
+instance: e2e-rxbuf
+workers: 1
+admin: { address: 127.0.0.1:0 }
+listeners:
+  - address: 127.0.0.1:0
+    receive_buffer: @BUFFER@
+    routes:
+      - { name: echo, path: /echo, upstream: { echo: {} } }
+)",
+                               {{"BUFFER", buffer}}));
+    auto ws = open_ws(proxy, "/echo");
+    // Sizes on either side of the buffer (less lws's own 20 bytes) and of the 16-bit frame
+    // length, several times the buffer, and a burst of them sent without waiting.
+    const std::vector<size_t> sizes = {1, 235, 236, 237, 256, 4095, 65515, 65536, 200000};
+    for (size_t i = 0; i < sizes.size(); ++i) {
+      std::string m(sizes[i], static_cast<char>('a' + i));
+      m.replace(0, std::min<size_t>(m.size(), 1), 1, static_cast<char>('A' + i));
+      REQUIRE(ws->send_text(m));
+    }
+    for (size_t i = 0; i < sizes.size(); ++i) {
+      const WsEvent ev = ws->recv(Millis(10000));
+      INFO("message " << i << " of " << sizes[i] << " bytes: " << describe(ev));
+      REQUIRE(ev.kind == WsEvent::Kind::Text);
+      REQUIRE(ev.data.size() == sizes[i]);
+      CHECK(ev.data[0] == static_cast<char>('A' + i));
+      CHECK(ev.data.back() == static_cast<char>(sizes[i] == 1 ? 'A' + i : 'a' + i));
+    }
+    CHECK(ws->recv(Millis(300)).kind == WsEvent::Kind::Timeout);
+  }
 }
 
 }  // namespace holdfast::test::e2e

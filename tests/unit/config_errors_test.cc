@@ -179,6 +179,7 @@ drain_timeout: 11m
 log: { level: verbose }
 listeners:
   - address: 127.0.0.1:8080
+    receive_buffer: 100
     routes:
       - name: a
         path: /a
@@ -192,13 +193,14 @@ listeners:
            "holdfast.yaml:2:16: drain_timeout must be between 0 and 10m, got 11m",
            "holdfast.yaml:3:15: invalid log level 'verbose' for 'level'; expected debug, info, "
            "warn or error",
-           "holdfast.yaml:10:27: max_message_size must be between 1 and 67108864 bytes, got 0",
-           "holdfast.yaml:11:29: max_inflight_bytes must be between 1024 and 1073741824 bytes, "
+           "holdfast.yaml:6:21: receive_buffer must be between 256 and 65536 bytes, got 100",
+           "holdfast.yaml:11:27: max_message_size must be between 1 and 67108864 bytes, got 0",
+           "holdfast.yaml:12:29: max_inflight_bytes must be between 1024 and 1073741824 bytes, "
            "got 2GiB",
-           "holdfast.yaml:12:22: bus_timeout must be between 100ms and 1h, got 50ms",
-           "holdfast.yaml:13:37: ping_interval must be 0 (off) or between 100ms and 1h, got "
+           "holdfast.yaml:13:22: bus_timeout must be between 100ms and 1h, got 50ms",
+           "holdfast.yaml:14:37: ping_interval must be 0 (off) or between 100ms and 1h, got "
            "10ms",
-           "holdfast.yaml:13:57: pong_timeout must be between 100ms and 1h, got 0",
+           "holdfast.yaml:14:57: pong_timeout must be between 100ms and 1h, got 0",
        });
 }
 

@@ -99,6 +99,7 @@ buses:
 listeners:
   - address: 0.0.0.0:8443
     tls: { cert: "${HOLDFAST_TEST_TLS_DIR}/tls.crt", key: "${HOLDFAST_TEST_TLS_DIR}/tls.key" }
+    receive_buffer: 4KiB
     routes:
       - name: rooms
         path: /tenants/{tenant}/rooms/{room}
@@ -165,6 +166,7 @@ listeners:
   const ListenerConfig& tls_listener = config->listeners[0];
   CHECK(tls_listener.host == "0.0.0.0");
   CHECK(tls_listener.port == 8443);
+  CHECK(tls_listener.receive_buffer == 4096);
   REQUIRE(tls_listener.tls);
   CHECK(tls_listener.tls->cert == (dir / "tls.crt").string());
   CHECK(tls_listener.tls->key == (dir / "tls.key").string());
@@ -176,7 +178,7 @@ listeners:
   CHECK(rooms.name == "rooms");
   CHECK(rooms.source == "/holdfast/edge-1.eu_west/rooms");  // the contract's `source`
   CHECK(rooms.mark.file == "holdfast.yaml");
-  CHECK(rooms.mark.line == 20);
+  CHECK(rooms.mark.line == 21);
   CHECK(rooms.mark.col == 9);
   CHECK(rooms.path.source() == "/tenants/{tenant}/rooms/{room}");
   CHECK(rooms.path.param_names() == std::vector<std::string>{"tenant", "room"});
@@ -251,6 +253,7 @@ listeners:
   CHECK(config->admin.port == 9901);
   CHECK_FALSE(config->kafka);
   CHECK_FALSE(config->redis);
+  CHECK(config->listeners.at(0).receive_buffer == 512);
   const RouteConfig& route = *config->listeners.at(0).routes.at(0);
   CHECK(route.upstream.kind == Upstream::Kind::Echo);
   CHECK(route.events.kind == Events::Kind::None);
