@@ -135,9 +135,15 @@ int callback(lws* wsi, enum lws_callback_reasons reason, void* user, void* in, s
   }
 }
 
+// The most lws hands to one send(). Left at 0, it would be the receive buffer, so every write
+// larger than that (a large message, or a batch of small ones) would be cut into pieces of that
+// size, the rest copied aside and sent on later loop turns, each after a POLLOUT round trip.
+constexpr size_t kTxPacketSize = size_t{1} << 20;
+
 // The one protocol, as a listener's vhost serves it; lws copies the array into the vhost.
 std::array<lws_protocols, 2> protocols_for(const config::ListenerConfig& lc) {
-  return {{{kProtocolName, callback, 0, lc.receive_buffer - kRxBufferOverhead, 0, nullptr, 0},
+  return {{{kProtocolName, callback, 0, lc.receive_buffer - kRxBufferOverhead, 0, nullptr,
+            kTxPacketSize},
            {nullptr, nullptr, 0, 0, 0, nullptr, 0}}};
 }
 
