@@ -86,8 +86,8 @@ JSON
 }
 
 # A holdfast config with only the echo route on /echo; extra YAML lines (already indented for the
-# top level) may follow as $2. Prints the file's path.
-holdfast_config() {  # workers [extra-top-level-yaml]
+# top level) may follow as $2, and lines for the listener as $3. Prints the file's path.
+holdfast_config() {  # workers [extra-top-level-yaml] [extra-listener-yaml]
   local f=$BENCH_TMP/holdfast-$1-$RANDOM.yaml
   cat >"$f" <<YAML
 instance: bench
@@ -97,6 +97,7 @@ drain_timeout: 1s
 admin: { address: 127.0.0.1:0 }
 listeners:
   - address: 127.0.0.1:$PORT
+${3:-}
     routes:
       - name: echo
         path: /echo
@@ -178,9 +179,11 @@ measure() {  # scenario server hf-load-args...
 }
 
 # Starts the named baseline or holdfast echo server on $PORT.
-start_echo() {  # holdfast-w1|holdfast-w2|lws-echo|floor|centrifugo
+start_echo() {  # holdfast-w1|holdfast-w1-rx4k|holdfast-w2|lws-echo|floor|centrifugo
   case "$1" in
     holdfast-w1) start_server "$1" "$HOLDFAST" -c "$(holdfast_config 1)" ;;
+    holdfast-w1-rx4k)
+      start_server "$1" "$HOLDFAST" -c "$(holdfast_config 1 "" "    receive_buffer: 4KiB")" ;;
     holdfast-w2) start_server "$1" "$HOLDFAST" -c "$(holdfast_config 2)" ;;
     lws-echo) start_server "$1" "$BENCH_BUILD/hf-lws-echo" --port "$PORT" ;;
     floor) start_server "$1" "$BENCH_BUILD/hf-floor" --port "$PORT" ;;
