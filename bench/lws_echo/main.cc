@@ -1,6 +1,7 @@
 // hf-lws-echo: the smallest libwebsockets echo on libuv, the ceiling of holdfast's stack.
 // One context, one thread, rx_buffer_size 512, and a writable callback that writes every queued
-// message the socket takes.
+// message the socket takes. tx_packet_size is set as holdfast sets it: left at 0, lws would cut
+// every write into pieces of rx_buffer_size.
 #include <libwebsockets.h>
 #include <unistd.h>
 
@@ -74,7 +75,7 @@ int Callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t
 }
 
 const lws_protocols kProtocols[] = {
-    {"echo", Callback, sizeof(Session), 512, 0, nullptr, 0},
+    {"echo", Callback, sizeof(Session), 512, 0, nullptr, size_t{1} << 20},
     {nullptr, nullptr, 0, 0, 0, nullptr, 0},
 };
 
