@@ -204,6 +204,11 @@ void Session::admit() {
   } else if (ev.kind == config::Events::Kind::Redis) {
     events_ = bind(ev.redis, ctx);
   }
+  const auto& redis = worker_.runtime().config->redis;
+  if (route_->replies.kafka_topic.empty() && redis &&
+      (route_->replies.redis || up.kind == config::Upstream::Kind::Redis)) {
+    reply_channel_ = std::make_unique<const std::string>(redis->prefix + "conn:" + id_);
+  }
   metadata_.reserve(route_->metadata.size() + conn_.claims.size());
   for (const auto& [name, tmpl] : route_->metadata)
     metadata_.emplace_back(name, tmpl.render(ctx));
@@ -643,21 +648,15 @@ contract::Event Session::make_event(std::string_view type) {
   ev.time = s.time;
   ev.connection_id = id_;
   ev.auth_id = conn_.auth_id.empty() ? std::string_view(user_) : std::string_view(conn_.auth_id);
-  ev.reply_to = reply_to(s.reply_to);
+  ev.reply_to = reply_to();
   ev.traceparent = s.trace;
   ev.metadata = &metadata_;
   return ev;
 }
 
-std::string_view Session::reply_to(std::string& scratch) const {
-  if (!route_->replies.kafka_topic.empty()) return route_->replies.kafka_topic;
-  const auto& redis = worker_.runtime().config->redis;  // buses.redis changes only on restart
-  if (!redis || (!route_->replies.redis && route_->upstream.kind != config::Upstream::Kind::Redis))
-    return {};
-  scratch.assign(redis->prefix);
-  scratch += "conn:";
-  scratch += id_;
-  return scratch;
+std::string_view Session::reply_to() const {
+  if (reply_channel_) return *reply_channel_;
+  return route_->replies.kafka_topic;  // empty when the route has no reply topic
 }
 
 Session::TraceHex Session::trace_hex() const {

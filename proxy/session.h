@@ -121,8 +121,8 @@ class Session {
   CallbackResult fail(int code, std::string_view reason);
   contract::Event make_event(std::string_view type);
   // Where the service replies: the route's Kafka reply topic, this connection's Redis reply
-  // channel (written into `scratch`), or nothing.
-  std::string_view reply_to(std::string& scratch) const;
+  // channel, or nothing.
+  std::string_view reply_to() const;
   void produce_event(std::string_view type);
   void update_flow();
   RouteStats& stats();
@@ -152,6 +152,8 @@ class Session {
   // `events` only), so that other routes do not carry their names.
   std::unique_ptr<BoundTarget> upstream_;
   std::unique_ptr<BoundTarget> events_;
+  // <prefix>conn:<id>, for routes whose replies come through Redis; set once, on admission.
+  std::unique_ptr<const std::string> reply_channel_;
   std::vector<std::pair<std::string, std::string>> metadata_;
   std::vector<std::string> channels_;
   util::TraceContext trace_{};

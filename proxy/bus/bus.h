@@ -38,7 +38,6 @@ struct EventScratch {
   std::string id;
   std::string time;
   std::string trace;
-  std::string reply_to;
   std::string attrs;
   std::string body;
 };
