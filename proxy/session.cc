@@ -94,16 +94,62 @@ struct Session::HeldRequest {
   Clock::time_point since;
 };
 
+// The parts of a connection that most connections never set.
+struct Session::Extra {
+  std::string peer;          // when a trusted X-Forwarded-For named another client
+  std::string user;          // rendered from the route's user template
+  std::string close_reason;  // UTF-8, at most 123 bytes
+  std::vector<std::pair<std::string, std::string>> metadata;
+  std::vector<std::string> channels;
+  Clock::time_point last_drop_notice{};
+};
+
+namespace {
+const std::string kNone;
+const std::vector<std::string> kNoChannels;
+}  // namespace
+
+// Each idle connection costs its Session: keep it within jemalloc's 512-byte size class. Move what
+// most connections leave unset into Extra before raising this.
+static_assert(sizeof(Session) <= 512);
+
+Session::Extra& Session::extra() {
+  if (!extra_) extra_ = std::make_unique<Extra>();
+  return *extra_;
+}
+
+const std::string& Session::user() const {
+  if (route_->user.empty()) return conn_.auth_id;
+  return extra_ ? extra_->user : kNone;
+}
+
+const std::string& Session::peer() const {
+  return extra_ && !extra_->peer.empty() ? extra_->peer : conn_.client_ip;
+}
+
+const std::vector<std::string>& Session::channels() const {
+  return extra_ ? extra_->channels : kNoChannels;
+}
+
+const std::string& Session::close_reason() const {
+  return extra_ ? extra_->close_reason : kNone;
+}
+
+void Session::set_close_reason(std::string_view reason) {
+  if (reason.empty() && !extra_) return;
+  extra().close_reason.assign(reason);
+}
+
 Session::Session(Worker& worker, Init init)
     : worker_(worker),
       wsi_(init.wsi),
       route_(std::move(init.route)),
       chain_(std::move(init.chain)),
       params_(std::move(init.params)),
-      peer_(std::move(init.peer)),
       id_(worker.ids().next()),
       stats_slot_(static_cast<uint32_t>(init.stats_slot)) {
   conn_.client_ip = std::move(init.client_ip);
+  if (init.peer != conn_.client_ip) extra().peer = std::move(init.peer);
   conn_.route = route_->name;
   trace_from_client_ =
       !init.traceparent.empty() && util::parse_traceparent(init.traceparent, trace_);
@@ -120,8 +166,7 @@ RouteStats& Session::stats() {
 bool Session::start_filters(const filters::Request& req, filters::Rejection& rejection) {
   filter_states_ = chain_->new_states();
   size_t at = 0;
-  switch (chain_->upgrade(req, conn_, filter_states_, conn_.handle, 0, at, filters_passed_,
-                          rejection)) {
+  switch (run_upgrade(req, 0, at, rejection)) {
     case FilterChain::Outcome::Pass:
       admit();
       return true;
@@ -137,12 +182,20 @@ bool Session::start_filters(const filters::Request& req, filters::Rejection& rej
   return false;
 }
 
+FilterChain::Outcome Session::run_upgrade(const filters::Request& req, size_t from, size_t& at,
+                                          filters::Rejection& rejection) {
+  size_t passed = filters_passed_;
+  const auto outcome =
+      chain_->upgrade(req, conn_, filter_states_, conn_.handle, from, at, passed, rejection);
+  filters_passed_ = static_cast<uint16_t>(passed);
+  return outcome;
+}
+
 void Session::continue_upgrade(size_t from) {
   filters::Rejection rejection;
   size_t at = 0;
   const filters::Request req = held_request_->view();
-  switch (chain_->upgrade(req, conn_, filter_states_, conn_.handle, from, at, filters_passed_,
-                          rejection)) {
+  switch (run_upgrade(req, from, at, rejection)) {
     case FilterChain::Outcome::Pass:
       held_request_.reset();
       admit();
@@ -162,7 +215,8 @@ void Session::resume(const filters::Pending& pending, const filters::Rejection* 
   if (closing_ || closed_) return;
   if (held_request_) {
     if (rejection == nullptr) {
-      filters_passed_ = std::max(filters_passed_, pending.filter + 1);
+      filters_passed_ =
+          static_cast<uint16_t>(std::max<size_t>(filters_passed_, pending.filter + 1));
       continue_upgrade(pending.filter + 1);
       return;
     }
@@ -178,7 +232,7 @@ void Session::resume(const filters::Pending& pending, const filters::Rejection* 
   } else if (filter_message(pending.filter + 1) == CallbackResult::Close) {
     // Outside a callback, fail()'s answer has no one to read it: close politely instead.
     closing_ = false;
-    close(close_code_, close_reason_);
+    close(close_code_, close_reason());
   }
   update_flow();
 }
@@ -189,8 +243,8 @@ void Session::admit() {
   ctx.params = &params_;
   ctx.connection_id = id_;
   ctx.claims = &conn_.claims;
-  user_ = !route_->user.empty() ? route_->user.render(ctx) : conn_.auth_id;
-  ctx.user = user_;
+  if (!route_->user.empty()) extra().user = route_->user.render(ctx);
+  ctx.user = user();
 
   const auto& up = route_->upstream;
   if (up.kind == config::Upstream::Kind::Kafka) {
@@ -207,16 +261,20 @@ void Session::admit() {
   const auto& redis = worker_.runtime().config->redis;
   if (route_->replies.kafka_topic.empty() && redis &&
       (route_->replies.redis || up.kind == config::Upstream::Kind::Redis)) {
-    reply_channel_ = std::make_unique<const std::string>(redis->prefix + "conn:" + id_);
+    auto channel = std::make_unique<std::string>(redis->prefix);
+    channel->append("conn:").append(id_.view());
+    reply_channel_ = std::move(channel);
   }
-  metadata_.reserve(route_->metadata.size() + conn_.claims.size());
+  if (route_->metadata.empty() && conn_.claims.empty()) return;
+  auto& metadata = extra().metadata;
+  metadata.reserve(route_->metadata.size() + conn_.claims.size());
   for (const auto& [name, tmpl] : route_->metadata)
-    metadata_.emplace_back(name, tmpl.render(ctx));
+    metadata.emplace_back(name, tmpl.render(ctx));
   // Forwarded claims become ce_<name> too, unless the route's own metadata names them.
   for (const auto& [name, value] : conn_.claims) {
-    const bool taken = std::any_of(metadata_.begin(), metadata_.end(),
+    const bool taken = std::any_of(metadata.begin(), metadata.end(),
                                    [&](const auto& m) { return m.first == name; });
-    if (!taken) metadata_.emplace_back(name, value);
+    if (!taken) metadata.emplace_back(name, value);
   }
 }
 
@@ -238,14 +296,14 @@ void Session::maybe_open() {
   config::TemplateContext ctx;
   ctx.params = &params_;
   ctx.connection_id = id_;
-  ctx.user = user_;
+  ctx.user = user();
   ctx.claims = &conn_.claims;
   for (const auto& t : route_->subscribe)
     worker_.join_channel(*this, t.render(ctx));
   produce_event(contract::kTypeConnect);
   log::debug("connection open", {{"conn_id", id_},
                                  {"route", route_->name},
-                                 {"peer", peer_},
+                                 {"peer", peer()},
                                  {"trace_id", std::string_view(trace_hex())}});
 }
 
@@ -306,9 +364,10 @@ void Session::refuse_message(size_t filter, const filters::Rejection& r) {
   count_rejection(worker_.stats(), chain_->type_at(filter), r, nullptr);
   rx_.clear();
   if (r.drop_message) {
-    if (dropping_ && last_message_ - last_drop_notice_ < std::chrono::seconds(1)) return;
+    auto& notice = extra().last_drop_notice;
+    if (dropping_ && last_message_ - notice < std::chrono::seconds(1)) return;
     dropping_ = true;
-    last_drop_notice_ = last_message_;
+    notice = last_message_;
     FrameRef f(worker_.frames().make(error_frame(r), true));
     if (f) send(f);
     return;
@@ -374,10 +433,9 @@ void Session::on_bus_busy() {
 
 CallbackResult Session::fail(int code, std::string_view reason) {
   close_code_ = code;
-  close_reason_.assign(reason);
+  set_close_reason(reason);
   closing_ = true;
-  lws_close_reason(wsi_, static_cast<lws_close_status>(code),
-                   reinterpret_cast<unsigned char*>(close_reason_.data()), close_reason_.size());
+  send_close_reason();
   return CallbackResult::Close;
 }
 
@@ -496,7 +554,7 @@ void Session::close(int code, std::string_view reason) {
   if (closing_) return;
   closing_ = true;
   close_code_ = code;
-  close_reason_.assign(util::utf8_prefix(reason, 123));
+  set_close_reason(util::utf8_prefix(reason, 123));
   update_flow();
   lws_callback_on_writable(wsi_);
 }
@@ -524,8 +582,7 @@ CallbackResult Session::on_writable() {
     // frame. lws 4.1 treats only the keepalive-idle timeout as a polite close: it sends our
     // code and reason and waits for the peer's answer.
     close_sent_ = true;
-    lws_close_reason(wsi_, static_cast<lws_close_status>(close_code_),
-                     reinterpret_cast<unsigned char*>(close_reason_.data()), close_reason_.size());
+    send_close_reason();
     lws_set_timeout(wsi_, PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE, LWS_TO_KILL_ASYNC);
   }
   return CallbackResult::Continue;
@@ -535,7 +592,7 @@ void Session::on_peer_close(const void* in, size_t len) {
   const auto* p = static_cast<const unsigned char*>(in);
   if (len >= 2) {
     close_code_ = (p[0] << 8) | p[1];
-    close_reason_.assign(reinterpret_cast<const char*>(p + 2), len - 2);
+    set_close_reason({reinterpret_cast<const char*>(p + 2), len - 2});
   } else if (close_code_ == 0) {
     close_code_ = 1005;  // no status received
   }
@@ -577,7 +634,7 @@ void Session::tick(Clock::time_point now) {
           "peer unresponsive",
           {{"conn_id", id_}, {"route", route_->name}, {"trace_id", std::string_view(trace_hex())}});
       close_code_ = 1006;
-      close_reason_ = "keepalive timeout";
+      set_close_reason("keepalive timeout");
       closing_ = true;
       kill_ = true;  // no close handshake with a peer that does not answer
       lws_callback_on_writable(wsi_);
@@ -609,8 +666,8 @@ void Session::on_closed() {
     log::info("connection closed", {{"conn_id", id_},
                                     {"route", route_->name},
                                     {"trace_id", std::string_view(trace_hex())},
-                                    {"peer", peer_},
-                                    {"user", user_},
+                                    {"peer", peer()},
+                                    {"user", user()},
                                     {"duration_ms", static_cast<int64_t>(ms.count())},
                                     {"close_code", close_code_},
                                     {"messages_in", messages_in_},
@@ -647,10 +704,10 @@ contract::Event Session::make_event(std::string_view type) {
   ev.source = route_->source;
   ev.time = s.time;
   ev.connection_id = id_;
-  ev.auth_id = conn_.auth_id.empty() ? std::string_view(user_) : std::string_view(conn_.auth_id);
+  ev.auth_id = conn_.auth_id.empty() ? std::string_view(user()) : std::string_view(conn_.auth_id);
   ev.reply_to = reply_to();
   ev.traceparent = s.trace;
-  ev.metadata = &metadata_;
+  ev.metadata = extra_ ? &extra_->metadata : nullptr;
   return ev;
 }
 
@@ -670,7 +727,7 @@ void Session::produce_event(std::string_view type) {
   contract::Event ev = make_event(type);
   if (type == contract::kTypeDisconnect) {
     ev.close_code = close_code_;
-    ev.close_reason = close_reason_;
+    ev.close_reason = close_reason();
   }
   if (worker_.publish(events_->target, ev, 0) != BusStatus::Accepted) {
     log::warn("event not produced", {{"conn_id", id_},
@@ -681,17 +738,32 @@ void Session::produce_event(std::string_view type) {
 }
 
 bool Session::join(const std::string& channel) {
-  if (std::find(channels_.begin(), channels_.end(), channel) != channels_.end()) return false;
-  channels_.push_back(channel);
+  auto& channels = extra().channels;
+  if (std::find(channels.begin(), channels.end(), channel) != channels.end()) return false;
+  channels.push_back(channel);
   return true;
 }
 
 bool Session::leave(const std::string& channel) {
-  auto it = std::find(channels_.begin(), channels_.end(), channel);
-  if (it == channels_.end()) return false;
-  *it = std::move(channels_.back());
-  channels_.pop_back();
+  if (!extra_) return false;
+  auto& channels = extra_->channels;
+  auto it = std::find(channels.begin(), channels.end(), channel);
+  if (it == channels.end()) return false;
+  *it = std::move(channels.back());
+  channels.pop_back();
   return true;
+}
+
+void Session::send_close_reason() {
+  // lws copies the reason into the close frame it builds; it takes a mutable pointer all the same.
+  unsigned char none = 0;
+  unsigned char* text = &none;
+  size_t size = 0;
+  if (extra_ && !extra_->close_reason.empty()) {
+    text = reinterpret_cast<unsigned char*>(extra_->close_reason.data());
+    size = extra_->close_reason.size();
+  }
+  lws_close_reason(wsi_, static_cast<lws_close_status>(close_code_), text, size);
 }
 
 }  // namespace holdfast

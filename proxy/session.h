@@ -19,6 +19,7 @@
 #include "proxy/filter_chain.h"
 #include "proxy/frame.h"
 #include "proxy/outbound_queue.h"
+#include "proxy/util/ids.h"
 #include "proxy/util/trace.h"
 
 namespace holdfast {
@@ -89,9 +90,10 @@ class Session {
   // Drain: stop reading, then close with 1001.
   void pause_reading();
 
-  const std::string& id() const { return id_; }
-  const std::string& user() const { return user_; }
-  const std::vector<std::string>& channels() const { return channels_; }
+  std::string_view id() const { return id_; }
+  // The route's user template rendered for this connection, or else the authenticated subject.
+  const std::string& user() const;
+  const std::vector<std::string>& channels() const;
   bool established() const { return established_; }
   bool open() const { return open_; }  // established and admitted: indexed, events produced
   size_t inflight() const { return inflight_; }
@@ -118,6 +120,11 @@ class Session {
   void count_out(const Frame& f);
   void maybe_open();
   void continue_upgrade(size_t from);
+  // Runs the upgrade hooks from filter `from` on (FilterChain::upgrade), counting those passed.
+  FilterChain::Outcome run_upgrade(const filters::Request& req, size_t from, size_t& at,
+                                   filters::Rejection& rejection);
+  // Hands the close code and reason to lws for the close frame.
+  void send_close_reason();
   CallbackResult fail(int code, std::string_view reason);
   contract::Event make_event(std::string_view type);
   // Where the service replies: the route's Kafka reply topic, this connection's Redis reply
@@ -126,6 +133,10 @@ class Session {
   void produce_event(std::string_view type);
   void update_flow();
   RouteStats& stats();
+  // The transport peer: kept apart only when a trusted X-Forwarded-For named another client.
+  const std::string& peer() const;
+  const std::string& close_reason() const;
+  void set_close_reason(std::string_view reason);
   // The trace id in hex, for log lines; rendered when needed rather than kept per connection.
   struct TraceHex {
     char text[33];
@@ -134,7 +145,7 @@ class Session {
   TraceHex trace_hex() const;
 
   // Members are ordered to pack: an idle connection holds little else, so its size is most of
-  // what each connection costs.
+  // what each connection costs. It fits jemalloc's 512-byte size class (asserted in session.cc).
   Worker& worker_;
   lws* wsi_;
   std::shared_ptr<const config::RouteConfig> route_;
@@ -142,9 +153,7 @@ class Session {
   filters::Connection conn_;  // also holds the handle: Worker's slot and generation
   FilterStates filter_states_;
   std::vector<std::string> params_;
-  std::string peer_;
-  std::string id_;
-  std::string user_;
+  util::ConnectionId id_;
   // An upgrade hook deferred: the request it will need to go on with, and since when.
   struct HeldRequest;
   std::unique_ptr<HeldRequest> held_request_;
@@ -154,31 +163,34 @@ class Session {
   std::unique_ptr<BoundTarget> events_;
   // <prefix>conn:<id>, for routes whose replies come through Redis; set once, on admission.
   std::unique_ptr<const std::string> reply_channel_;
-  std::vector<std::pair<std::string, std::string>> metadata_;
-  std::vector<std::string> channels_;
+  // What most connections never need, made the first time one of its parts is set (extra()).
+  struct Extra;
+  std::unique_ptr<Extra> extra_;
+  Extra& extra();
   util::TraceContext trace_{};
-  bool trace_from_client_ = false;  // the upgrade carried a traceparent
-  bool admitted_ = false;
-  bool open_ = false;
-  bool message_held_ = false;  // rx_ waits for a deferred on_message
+  bool trace_from_client_ : 1 = false;  // the upgrade carried a traceparent
+  bool admitted_ : 1 = false;
+  bool open_ : 1 = false;
+  bool message_held_ : 1 = false;  // rx_ waits for a deferred on_message
   // Dropped messages are each counted, but the client is told at most once a second while it
   // stays over its limit, so a flood costs no write per dropped message.
-  bool dropping_ = false;
-  bool rx_binary_ = false;
-  bool rx_open_ = false;     // a message has begun and not yet ended
-  bool rx_stalled_ = false;  // a complete message waits for the bus to take it
-  bool paused_ = false;
-  bool draining_ = false;
-  bool ping_due_ = false;
-  bool flush_due_ = false;  // out_ is written at the end of this loop turn (Worker::flush_later)
-  bool established_ = false;
-  bool closing_ = false;
-  bool kill_ = false;
-  bool close_sent_ = false;
-  bool closed_ = false;
+  bool dropping_ : 1 = false;
+  bool rx_binary_ : 1 = false;
+  bool rx_open_ : 1 = false;     // a message has begun and not yet ended
+  bool rx_stalled_ : 1 = false;  // a complete message waits for the bus to take it
+  bool paused_ : 1 = false;
+  bool draining_ : 1 = false;
+  bool ping_due_ : 1 = false;
+  bool flush_due_ : 1 =
+      false;  // out_ is written at the end of this loop turn (Worker::flush_later)
+  bool established_ : 1 = false;
+  bool closing_ : 1 = false;
+  bool kill_ : 1 = false;
+  bool close_sent_ : 1 = false;
+  bool closed_ : 1 = false;
   uint16_t close_code_ = 0;
-  uint32_t stats_slot_;        // the route's slot in Stats::route
-  size_t filters_passed_ = 0;  // filters whose on_upgrade let the connection in
+  uint16_t filters_passed_ = 0;  // filters whose on_upgrade let the connection in
+  uint32_t stats_slot_;          // the route's slot in Stats::route
   uint64_t seq_ = 0;
 
   // Inbound: reassembly and the bytes the bus has not yet acknowledged.
@@ -186,7 +198,6 @@ class Session {
   size_t inflight_ = 0;
   Clock::time_point bus_waiting_since_{};
   Clock::time_point awaiting_reply_since_{};  // a message went to the bus and no reply came yet
-  Clock::time_point last_drop_notice_{};
 
   // Outbound.
   OutboundQueue out_;
@@ -195,7 +206,6 @@ class Session {
   Clock::time_point opened_;
   Clock::time_point last_rx_;
   Clock::time_point last_message_;
-  std::string close_reason_;
   uint64_t messages_in_ = 0, messages_out_ = 0, bytes_in_ = 0, bytes_out_ = 0;
 };
 

@@ -1,6 +1,7 @@
 #include "proxy/util/ids.h"
 
 #include <charconv>
+#include <cstring>
 #include <limits>
 
 #include "proxy/util/random.h"
@@ -42,13 +43,7 @@ IdGenerator::IdGenerator(unsigned worker) {
   prefix_ += '-';
 }
 
-std::string IdGenerator::next() {
-  std::string id;
-  append_next(id);
-  return id;
-}
-
-void IdGenerator::append_next(std::string& out) {
+ConnectionId IdGenerator::next() {
   char digits[kMaxSeqDigits];
   size_t n = 0;
   uint64_t v = seq_++;
@@ -56,9 +51,13 @@ void IdGenerator::append_next(std::string& out) {
     digits[n++] = kBase32[v & 31];
     v >>= 5;
   } while (v != 0);
-  out += prefix_;
+  ConnectionId id;
+  std::memcpy(id.text_, prefix_.data(), prefix_.size());
+  size_t size = prefix_.size();
   while (n > 0)
-    out += digits[--n];
+    id.text_[size++] = digits[--n];
+  id.size_ = static_cast<uint8_t>(size);
+  return id;
 }
 
 bool parse_connection_id(std::string_view id, std::string_view& boot, unsigned& worker) {

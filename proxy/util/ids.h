@@ -17,6 +17,21 @@ namespace holdfast::util {
 
 inline constexpr size_t kBootIdSize = 12;
 
+// A connection id, held inline so that a connection needs no heap string for it. The longest id
+// has a ten-digit worker and a thirteen-digit sequence.
+class ConnectionId {
+ public:
+  static constexpr size_t kMaxSize = kBootIdSize + 1 + 10 + 1 + 13;
+
+  std::string_view view() const { return {text_, size_}; }
+  operator std::string_view() const { return view(); }
+
+ private:
+  friend class IdGenerator;
+  char text_[kMaxSize];
+  uint8_t size_ = 0;
+};
+
 // This process's `<boot>` prefix. Drawn on the first call; the same for every later call.
 std::string_view boot_id();
 
@@ -25,9 +40,7 @@ class IdGenerator {
  public:
   explicit IdGenerator(unsigned worker);
 
-  std::string next();
-  // Appends the next id to `out`, reusing its capacity.
-  void append_next(std::string& out);
+  ConnectionId next();
   // "<boot>-<worker>-": what every id this generator makes starts with.
   const std::string& prefix() const { return prefix_; }
 

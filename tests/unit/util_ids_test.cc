@@ -32,15 +32,12 @@ TEST_CASE("ids: the boot id is twelve base32 characters, fixed for the process")
 TEST_CASE("ids: connection ids are <boot>-<worker>-<seq>") {
   IdGenerator gen(3);
   const std::string prefix = std::string(boot_id()) + "-3-";
-  CHECK(gen.next() == prefix + "a");
-  CHECK(gen.next() == prefix + "b");
+  CHECK(gen.next().view() == prefix + "a");
+  CHECK(gen.next().view() == prefix + "b");
   for (int i = 2; i < 31; ++i)
     gen.next();
-  CHECK(gen.next() == prefix + "7");   // 31
-  CHECK(gen.next() == prefix + "ba");  // 32
-  std::string out = "x";
-  gen.append_next(out);
-  CHECK(out == "x" + prefix + "bb");
+  CHECK(gen.next().view() == prefix + "7");   // 31
+  CHECK(gen.next().view() == prefix + "ba");  // 32
 }
 
 TEST_CASE("ids: ids are unique and use only [a-z0-9-]") {
@@ -48,7 +45,7 @@ TEST_CASE("ids: ids are unique and use only [a-z0-9-]") {
   for (unsigned worker : {0u, 1u, 12u}) {
     IdGenerator gen(worker);
     for (int i = 0; i < 5000; ++i) {
-      const std::string id = gen.next();
+      const std::string id(gen.next().view());
       REQUIRE(id_chars(id));
       REQUIRE(seen.insert(id).second);
     }
@@ -59,7 +56,7 @@ TEST_CASE("ids: a generated id parses back to its boot id and worker") {
   for (unsigned worker : {0u, 7u, 4294967295u}) {
     IdGenerator gen(worker);
     for (int i = 0; i < 100; ++i) {
-      const std::string id = gen.next();
+      const std::string id(gen.next().view());
       std::string_view boot;
       unsigned w = 99;
       REQUIRE(parse_connection_id(id, boot, w));
@@ -74,6 +71,10 @@ TEST_CASE("ids: a generated id parses back to its boot id and worker") {
   CHECK(w == 0);
   CHECK(parse_connection_id("abcdefgh2345-12-p777777777777", boot, w));  // 2^64 - 1
   CHECK(w == 12);
+  // The longest id there can be fits the inline ConnectionId.
+  const std::string_view longest = "abcdefgh2345-4294967295-p777777777777";
+  CHECK(parse_connection_id(longest, boot, w));
+  CHECK(longest.size() == holdfast::util::ConnectionId::kMaxSize);
 }
 
 TEST_CASE("ids: malformed connection ids are rejected") {
