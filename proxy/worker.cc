@@ -28,6 +28,10 @@ uint64_t make_handle(uint32_t slot, uint32_t gen) {
   return (uint64_t{gen} << 32) | slot;
 }
 
+uint32_t slot_of(uint64_t handle) {
+  return static_cast<uint32_t>(handle & 0xffffffffu);
+}
+
 template <typename Map>
 void erase_member(Map& map, const std::string& key, Session* s) {
   auto it = map.find(key);
@@ -270,7 +274,7 @@ Worker::Upgrade Worker::on_upgrade(lws* wsi, size_t listener) {
   } else {
     init.client_ip = init.peer;
   }
-  auto* s = new Session(*this, std::move(init));
+  auto* s = new (sessions_.allocate()) Session(*this, std::move(init));
   s->set_handle(add_slot(s));
   if (s->chain_empty()) {
     s->admit();
@@ -343,7 +347,7 @@ void Worker::resume(const filters::Pending& pending, const filters::Rejection* r
 }
 
 void Worker::on_open(Session& s) {
-  by_id_.emplace(s.id(), &s);
+  by_id_.insert(s.id(), slot_of(s.handle()));
   if (!s.user().empty()) by_user_[s.user()].push_back(&s);
   auto& rs = stats_.route[s.stats_slot()];
   rs.active.add(1);
@@ -365,16 +369,17 @@ void Worker::on_closed(Session& s) {
 }
 
 void Worker::forget(Session* s) {
-  const uint32_t slot = static_cast<uint32_t>(s->handle() & 0xffffffffu);
+  const uint32_t slot = slot_of(s->handle());
   if (slot < slots_.size() && slots_[slot] == s) {
     slots_[slot] = nullptr;
     free_slots_.push_back(slot);
   }
-  delete s;
+  s->~Session();
+  sessions_.deallocate(s);
 }
 
 Session* Worker::by_handle(uint64_t handle) {
-  const uint32_t slot = static_cast<uint32_t>(handle & 0xffffffffu);
+  const uint32_t slot = slot_of(handle);
   const uint32_t gen = static_cast<uint32_t>(handle >> 32);
   if (slot == 0 || slot >= slots_.size() || generations_[slot] != gen) return nullptr;
   return slots_[slot];
@@ -480,15 +485,15 @@ void Worker::handle(Delivery& d) {
   using K = contract::Target::Kind;
   switch (d.target) {
     case K::Connection: {
-      auto it = by_id_.find(d.name);
-      if (it == by_id_.end()) {
+      Session* s = by_id_.find(d.name);
+      if (s == nullptr) {
         stats_.undeliverable[static_cast<size_t>(Undeliverable::NoConnection)].inc();
         log::debug("reply for a connection that is gone",
                    {{"conn_id", d.name}, log::Field::optional("trace_id", d.trace_id.data())});
         return;
       }
-      if (d.kind == Delivery::Kind::Frame) it->second->on_reply(Clock::now());
-      deliver_to(*it->second, d);
+      if (d.kind == Delivery::Kind::Frame) s->on_reply(Clock::now());
+      deliver_to(*s, d);
       return;
     }
     case K::User:
@@ -499,13 +504,11 @@ void Worker::handle(Delivery& d) {
       return;
     case K::Broadcast:
       if (d.kind == Delivery::Kind::Frame) {
-        for (auto& [id, s] : by_id_)
-          deliver_to(*s, d);  // sending never changes the index
+        by_id_.for_each([&](Session& s) { deliver_to(s, d); });  // sending never changes the index
       } else {
         std::vector<Session*> all;
         all.reserve(by_id_.size());
-        for (auto& [id, s] : by_id_)
-          all.push_back(s);
+        by_id_.for_each([&](Session& s) { all.push_back(&s); });
         for (Session* s : all)
           deliver_to(*s, d);
       }

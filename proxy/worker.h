@@ -22,6 +22,8 @@
 #include "proxy/runtime.h"
 #include "proxy/session.h"
 #include "proxy/stats.h"
+#include "proxy/util/block_pool.h"
+#include "proxy/util/id_index.h"
 #include "proxy/util/ids.h"
 #include "proxy/write_batch.h"
 
@@ -128,6 +130,8 @@ class Worker final : public BusAckSink, public filters::Host {
   const unsigned index_;
   const Runtime& runtime_;
   FramePool frames_;  // first: the last member destroyed, after everything that holds its frames
+  // Sessions are made in blocks of their exact size, on pages of their own (block_pool.h).
+  util::BlockPool sessions_{sizeof(Session), alignof(Session)};
   Stats stats_;
   util::IdGenerator ids_;
   EventScratch scratch_;
@@ -163,7 +167,7 @@ class Worker final : public BusAckSink, public filters::Host {
   std::vector<Session*> slots_;
   std::vector<uint32_t> generations_;
   std::vector<uint32_t> free_slots_;
-  std::unordered_map<std::string_view, Session*> by_id_;
+  util::IdIndex<Session> by_id_{slots_};
   Index by_user_;
   Index by_channel_;
   std::vector<uint64_t> stalled_;  // handles of sessions whose message waits for the bus

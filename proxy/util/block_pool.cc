@@ -1,0 +1,116 @@
+#include "proxy/util/block_pool.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <new>
+
+namespace holdfast::util {
+
+// At the start of each chunk, which is aligned to its size, so that a block finds its chunk by
+// masking its address.
+struct BlockPool::Chunk {
+  Chunk* prev = nullptr;
+  Chunk* next = nullptr;
+  void* free = nullptr;  // blocks given back, each holding the next one's address
+  uint32_t live = 0;     // blocks handed out and not given back
+  uint32_t carved = 0;   // blocks handed out at least once: the rest were never touched
+};
+
+namespace {
+
+constexpr size_t kHeader = 64;  // the Chunk, rounded up to keep blocks aligned
+
+size_t round_up(size_t n, size_t to) {
+  return (n + to - 1) / to * to;
+}
+
+}  // namespace
+
+BlockPool::BlockPool(size_t block_size, size_t alignment)
+    : block_(round_up(std::max(block_size, sizeof(void*)), std::max(alignment, alignof(void*)))),
+      per_chunk_((kChunkSize - kHeader) / block_) {
+  static_assert(sizeof(Chunk) <= kHeader);
+  if (alignment > kHeader || kHeader % alignment != 0 || per_chunk_ == 0) throw std::bad_alloc();
+}
+
+BlockPool::~BlockPool() {
+  for (Chunk** list : {&partial_, &full_}) {
+    while (Chunk* c = *list) {
+      *list = c->next;
+      std::free(c);
+    }
+  }
+  std::free(spare_);
+}
+
+void BlockPool::link(Chunk*& list, Chunk* c) {
+  c->prev = nullptr;
+  c->next = list;
+  if (list != nullptr) list->prev = c;
+  list = c;
+}
+
+void BlockPool::unlink(Chunk*& list, Chunk* c) {
+  if (c->prev != nullptr) {
+    c->prev->next = c->next;
+  } else {
+    list = c->next;
+  }
+  if (c->next != nullptr) c->next->prev = c->prev;
+  c->prev = c->next = nullptr;
+}
+
+BlockPool::Chunk* BlockPool::new_chunk() {
+  if (Chunk* c = spare_) {
+    spare_ = nullptr;
+    return c;
+  }
+  void* mem = std::aligned_alloc(kChunkSize, kChunkSize);
+  if (mem == nullptr) throw std::bad_alloc();
+  ++chunks_;
+  return new (mem) Chunk;
+}
+
+void BlockPool::free_chunk(Chunk* c) {
+  if (spare_ == nullptr) {
+    *c = Chunk{};
+    spare_ = c;
+    return;
+  }
+  std::free(c);
+  --chunks_;
+}
+
+void* BlockPool::allocate() {
+  if (partial_ == nullptr) link(partial_, new_chunk());
+  Chunk* c = partial_;
+  void* block;
+  if (c->free != nullptr) {
+    block = c->free;
+    c->free = *static_cast<void**>(block);
+  } else {
+    block = reinterpret_cast<std::byte*>(c) + kHeader + size_t{c->carved} * block_;
+    ++c->carved;
+  }
+  if (++c->live == per_chunk_) {
+    unlink(partial_, c);
+    link(full_, c);
+  }
+  return block;
+}
+
+void BlockPool::deallocate(void* block) {
+  auto* c = reinterpret_cast<Chunk*>(reinterpret_cast<uintptr_t>(block) & ~(kChunkSize - 1));
+  *static_cast<void**>(block) = c->free;
+  c->free = block;
+  if (c->live-- == per_chunk_) {
+    unlink(full_, c);
+    link(partial_, c);
+  }
+  if (c->live == 0) {
+    unlink(partial_, c);
+    free_chunk(c);
+  }
+}
+
+}  // namespace holdfast::util
