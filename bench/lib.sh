@@ -179,9 +179,11 @@ measure() {  # scenario server hf-load-args...
 }
 
 # Starts the named baseline or holdfast echo server on $PORT.
-start_echo() {  # holdfast-w1|holdfast-w1-rx4k|holdfast-w2|lws-echo|floor|centrifugo
+start_echo() {  # holdfast-w1|holdfast-w1-rx4k|holdfast-w1-ping|holdfast-w2|lws-echo|floor|centrifugo
   case "$1" in
     holdfast-w1) start_server "$1" "$HOLDFAST" -c "$(holdfast_config 1)" ;;
+    holdfast-w1-ping)
+      start_server "$1" "$HOLDFAST" -c "$(holdfast_config 1 "        keepalive: { ping_interval: 1s }")" ;;
     holdfast-w1-rx4k)
       start_server "$1" "$HOLDFAST" -c "$(holdfast_config 1 "" "    receive_buffer: 4KiB")" ;;
     holdfast-w2) start_server "$1" "$HOLDFAST" -c "$(holdfast_config 2)" ;;
@@ -192,9 +194,11 @@ start_echo() {  # holdfast-w1|holdfast-w1-rx4k|holdfast-w2|lws-echo|floor|centri
 }
 
 # Opens `connections` idle connections to a fresh echo server with hf-load --idle over `procs`
-# processes, and records the server's RSS and the machine's Slab before and after.
-idle_measure() {  # scenario server connections procs
-  local scenario=$1 server=$2 n=$3 procs=$4 rss0 slab0 rss1 slab1 rc=0 client=(--path /echo)
+# processes, and records the server's RSS and the machine's Slab before and `settle` seconds
+# (default 0.5, less than IDLE_HOLD) after the last one opened.
+idle_measure() {  # scenario server connections procs [settle]
+  local scenario=$1 server=$2 n=$3 procs=$4 settle=${5:-0.5} rss0 slab0 rss1 slab1 rc=0
+  local client=(--path /echo)
   # Centrifugo's clients connect with a command first; unanswered, it closes them.
   [[ $server == centrifugo ]] && client=(--path /connection/websocket --hello '{"id":1,"connect":{}}')
   start_echo "$server"
@@ -207,10 +211,10 @@ idle_measure() {  # scenario server connections procs
   for ((p = 0; p < procs; ++p)); do
     for _ in $(seq 1200); do [[ -e "$BENCH_TMP/ready.$p" ]] && break; sleep 0.05; done
   done
-  sleep 0.5
+  sleep "$settle"
   rss1=$(rss_kb "$SERVER_PID") slab1=$(slab_kb)
   wait "$lpid" || rc=$?
-  record "{\"scenario\":\"$scenario\",\"server\":\"$server\",\"exit\":$rc,\"rss0_kb\":$rss0,\"rss1_kb\":$rss1,\"slab0_kb\":$slab0,\"slab1_kb\":$slab1,\"hold_s\":$IDLE_HOLD,\"load\":$(cat "$BENCH_TMP/idle.json")}"
+  record "{\"scenario\":\"$scenario\",\"server\":\"$server\",\"exit\":$rc,\"rss0_kb\":$rss0,\"rss1_kb\":$rss1,\"slab0_kb\":$slab0,\"slab1_kb\":$slab1,\"hold_s\":$IDLE_HOLD,\"settle_s\":$settle,\"load\":$(cat "$BENCH_TMP/idle.json")}"
   echo "  $scenario $server: rss $rss0 -> $rss1 KiB, slab $slab0 -> $slab1 KiB" >&2
   stop_server
   [[ $rc -eq 0 ]]

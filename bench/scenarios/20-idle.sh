@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # idle: 1,000 and (in full mode) 10,000 idle plaintext connections to holdfast (one worker),
 # hf-lws-echo and Centrifugo (when bench/peers/centrifugo.sh can build it), each on a fresh server:
-# the server's RSS increase and the machine's Slab increase per connection.
+# the server's RSS increase and the machine's Slab increase per connection. In full mode also
+# holdfast with a 1 s keepalive, measured after every connection has answered a ping.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 case "$MODE" in
@@ -20,4 +21,7 @@ FAILED=0
 for s in "${SERVERS[@]}"; do
   for n in $COUNTS; do idle_measure "idle-$n" "$s" "$n" 1 || FAILED=1; done
 done
+if [[ $MODE != quick ]]; then
+  idle_measure idle-10000 holdfast-w1-ping 10000 1 3 || FAILED=1
+fi
 exit $FAILED
