@@ -102,6 +102,7 @@ struct Session::Extra {
   std::vector<std::pair<std::string, std::string>> metadata;
   std::vector<std::string> channels;
   Clock::time_point last_drop_notice{};
+  std::unique_ptr<HeldRequest> held_request;
 };
 
 namespace {
@@ -116,6 +117,10 @@ static_assert(sizeof(Session) <= 512);
 Session::Extra& Session::extra() {
   if (!extra_) extra_ = std::make_unique<Extra>();
   return *extra_;
+}
+
+Session::HeldRequest* Session::held_request() const {
+  return extra_ ? extra_->held_request.get() : nullptr;
 }
 
 const std::string& Session::user() const {
@@ -171,7 +176,7 @@ bool Session::start_filters(const filters::Request& req, filters::Rejection& rej
       admit();
       return true;
     case FilterChain::Outcome::Defer:
-      held_request_ = std::make_unique<HeldRequest>(req);
+      extra().held_request = std::make_unique<HeldRequest>(req);
       return true;
     case FilterChain::Outcome::Reject:
       break;
@@ -194,17 +199,17 @@ FilterChain::Outcome Session::run_upgrade(const filters::Request& req, size_t fr
 void Session::continue_upgrade(size_t from) {
   filters::Rejection rejection;
   size_t at = 0;
-  const filters::Request req = held_request_->view();
+  const filters::Request req = held_request()->view();
   switch (run_upgrade(req, from, at, rejection)) {
     case FilterChain::Outcome::Pass:
-      held_request_.reset();
+      extra_->held_request.reset();
       admit();
       maybe_open();
       return;
     case FilterChain::Outcome::Defer:
       return;
     case FilterChain::Outcome::Reject:
-      held_request_.reset();
+      extra_->held_request.reset();
       count_rejection(worker_.stats(), chain_->type_at(at), rejection, &stats());
       close(rejection.close_code, rejection.message);
       return;
@@ -213,14 +218,14 @@ void Session::continue_upgrade(size_t from) {
 
 void Session::resume(const filters::Pending& pending, const filters::Rejection* rejection) {
   if (closing_ || closed_) return;
-  if (held_request_) {
+  if (held_request() != nullptr) {
     if (rejection == nullptr) {
       filters_passed_ =
           static_cast<uint16_t>(std::max<size_t>(filters_passed_, pending.filter + 1));
       continue_upgrade(pending.filter + 1);
       return;
     }
-    held_request_.reset();
+    extra_->held_request.reset();
     count_rejection(worker_.stats(), chain_->type_at(pending.filter), *rejection, &stats());
     close(rejection->close_code, rejection->message);
     return;
@@ -300,6 +305,7 @@ void Session::maybe_open() {
   ctx.claims = &conn_.claims;
   for (const auto& t : route_->subscribe)
     worker_.join_channel(*this, t.render(ctx));
+  std::vector<std::string>().swap(params_);  // every template that needs them has been rendered
   produce_event(contract::kTypeConnect);
   log::debug("connection open", {{"conn_id", id_},
                                  {"route", route_->name},
@@ -600,11 +606,11 @@ void Session::on_peer_close(const void* in, size_t len) {
 
 void Session::tick(Clock::time_point now) {
   if (closing_) return;
-  if (held_request_ && now - held_request_->since > kHeldLimit) {
+  if (const HeldRequest* held = held_request(); held && now - held->since > kHeldLimit) {
     log::warn(
         "filter did not decide in time",
         {{"conn_id", id_}, {"route", route_->name}, {"trace_id", std::string_view(trace_hex())}});
-    held_request_.reset();
+    extra_->held_request.reset();
     close(1011, "admission timed out");
     return;
   }

@@ -152,11 +152,8 @@ class Session {
   std::shared_ptr<FilterChain> chain_;
   filters::Connection conn_;  // also holds the handle: Worker's slot and generation
   FilterStates filter_states_;
-  std::vector<std::string> params_;
+  std::vector<std::string> params_;  // path parameters, until the connection opens
   util::ConnectionId id_;
-  // An upgrade hook deferred: the request it will need to go on with, and since when.
-  struct HeldRequest;
-  std::unique_ptr<HeldRequest> held_request_;
   // Where messages go (bus routes only) and where connect and disconnect events go (routes with
   // `events` only), so that other routes do not carry their names.
   std::unique_ptr<BoundTarget> upstream_;
@@ -167,6 +164,9 @@ class Session {
   struct Extra;
   std::unique_ptr<Extra> extra_;
   Extra& extra();
+  // An upgrade hook deferred: the request it will need to go on with, and since when (in Extra).
+  struct HeldRequest;
+  HeldRequest* held_request() const;
   util::TraceContext trace_{};
   bool trace_from_client_ : 1 = false;  // the upgrade carried a traceparent
   bool admitted_ : 1 = false;
