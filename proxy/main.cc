@@ -99,6 +99,11 @@ int main(int argc, char** argv) {
                                    {"config", config_path},
                                    {"instance", result.config->instance},
                                    {"file_limit", holdfast::file_limit()}});
+  if (holdfast::inherited_file_limit_is_costly(result.config->file_limit, holdfast::file_limit())) {
+    holdfast::log::warn("large file limit: every close scans a table that long",
+                        {{"file_limit", holdfast::file_limit()},
+                         {"remedy", "set file_limit to the connections this process will hold"}});
+  }
   holdfast::Server server(result.config);
   if (!level_override.empty()) server.keep_log_level();
   return server.run();
