@@ -253,13 +253,19 @@ TEST_CASE("rate_limit: backend redis shares one limit between two processes",
   HoldfastProcess a(setup.config(1));
   HoldfastProcess b(setup.config(2));
   settle();
-  auto connect = [](const HoldfastProcess& p) { return open_ws(p, "/shared"); };
-  auto a1 = connect(a);
-  auto b1 = connect(b);
-  auto a2 = connect(a);
+  // Each connection's decision is back from Redis before the next connection is made: the two
+  // processes' requests would otherwise race to Redis, and the fourth to arrive is refused.
+  auto connect = [](const HoldfastProcess& p, double allowed_before) {
+    auto ws = open_ws(p, "/shared");
+    CHECK(counted(p, "allowed", allowed_before + 1) == allowed_before + 1);
+    return ws;
+  };
+  auto a1 = connect(a, 0);
+  auto b1 = connect(b, 0);
+  auto a2 = connect(a, 1);
   // The fourth connection from this address: a Redis decision comes after the upgrade, so the
   // refusal is a close.
-  auto b2 = connect(b);
+  auto b2 = open_ws(b, "/shared");
   const WsEvent refused = b2->recv(Millis(5000));
   INFO(describe(refused));
   CHECK(refused.is_close(1013));
