@@ -110,8 +110,8 @@ const std::string kNone;
 const std::vector<std::string> kNoChannels;
 }  // namespace
 
-// Each idle connection costs its Session: keep it within jemalloc's 512-byte size class. Move what
-// most connections leave unset into Extra before raising this.
+// Each idle connection costs its Session, byte for byte (Worker makes them in exact-size blocks).
+// Move what most connections leave unset into Extra before raising this.
 static_assert(sizeof(Session) <= 512);
 
 Session::Extra& Session::extra() {

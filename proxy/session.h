@@ -145,7 +145,8 @@ class Session {
   TraceHex trace_hex() const;
 
   // Members are ordered to pack: an idle connection holds little else, so its size is most of
-  // what each connection costs. It fits jemalloc's 512-byte size class (asserted in session.cc).
+  // what each connection costs. Workers make sessions in blocks of exactly this size
+  // (util::BlockPool); session.cc asserts it stays within 512 bytes.
   Worker& worker_;
   lws* wsi_;
   std::shared_ptr<const config::RouteConfig> route_;
@@ -181,8 +182,8 @@ class Session {
   bool paused_ : 1 = false;
   bool draining_ : 1 = false;
   bool ping_due_ : 1 = false;
-  bool flush_due_ : 1 =
-      false;  // out_ is written at the end of this loop turn (Worker::flush_later)
+  // out_ is written at the end of this loop turn (Worker::flush_later).
+  bool flush_due_ : 1 = false;
   bool established_ : 1 = false;
   bool closing_ : 1 = false;
   bool kill_ : 1 = false;
