@@ -30,6 +30,7 @@ const LatencyHistogram kNoLatencies{kLatencyBounds};
 constexpr const char* kResults[] = {"accepted",        "rejected_auth", "rejected_rate",
                                     "rejected_origin", "bad_request",   "no_route"};
 constexpr const char* kUndeliverable[] = {"no_connection", "no_target", "bad_target", "bad_record"};
+constexpr const char* kRedisLinks[] = {"publisher", "subscriber", "rate_limit"};
 constexpr const char* kBusErrors[][2] = {{"kafka", "produce"},
                                          {"kafka", "delivery"},
                                          {"kafka", "consume"},
@@ -192,6 +193,13 @@ void bus_and_reply_families(Families& f) {
            "Reply frames queued to connections.",
            [](const Stats& s) { return s.replies_delivered.get(); });
 
+  f.family("holdfast_redis_links_up", MetricType::Gauge,
+           "Redis connections up, by use: publisher (one per worker), subscriber (one per "
+           "worker) and rate_limit (one per worker and rate_limit filter with backend redis).");
+  for (size_t k = 0; k < static_cast<size_t>(RedisLinkKind::Count); ++k) {
+    f.sample({{"link", kRedisLinks[k]}},
+             f.sum([k](const Stats& s) { return s.redis_links_up[k].get(); }));
+  }
   f.family("holdfast_bus_errors_total", MetricType::Counter, "Bus errors by bus and kind.");
   for (size_t k = 0; k < static_cast<size_t>(BusError::Count); ++k) {
     f.sample({{"bus", kBusErrors[k][0]}, {"kind", kBusErrors[k][1]}},

@@ -82,6 +82,8 @@ enum class ConnResult {
   Count
 };
 enum class Undeliverable { NoConnection, NoTarget, BadTarget, BadRecord, Count };
+// What a Redis connection is for (holdfast_redis_links_up).
+enum class RedisLinkKind { Publisher, Subscriber, RateLimit, Count };
 enum class BusError {
   KafkaProduce,
   KafkaDelivery,
@@ -116,6 +118,7 @@ struct Stats {
   Counter refused_file_limit;  // connections answered 503 for want of file descriptors
   std::array<Counter, static_cast<size_t>(Undeliverable::Count)> undeliverable;
   std::array<Counter, static_cast<size_t>(BusError::Count)> bus_errors;
+  std::array<Gauge, static_cast<size_t>(RedisLinkKind::Count)> redis_links_up;
   Gauge inflight_bytes;
   Counter backpressure_pauses;
   Counter slow_consumer_closes;

@@ -30,7 +30,7 @@ RedisLimiter* owner(const redisAsyncContext* c) {
 
 RedisLimiter::RedisLimiter(uv_loop_t* loop, const config::RedisBus& cfg, Stats& stats,
                            std::string role, std::chrono::milliseconds timeout, Sink& sink)
-    : RedisLink(loop, cfg, std::move(role), stats),
+    : RedisLink(loop, cfg, RedisLinkKind::RateLimit, std::move(role), stats),
       sink_(sink),
       timeout_ns_(std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count()) {
   timer_ = new uv_timer_t;

@@ -16,8 +16,9 @@ void ignore_reply(redisAsyncContext*, void*, void*) {}
 
 }  // namespace
 
-RedisLink::RedisLink(uv_loop_t* loop, const config::RedisBus& cfg, std::string role, Stats& stats)
-    : loop_(loop), cfg_(cfg), role_(std::move(role)), stats_(stats) {
+RedisLink::RedisLink(uv_loop_t* loop, const config::RedisBus& cfg, RedisLinkKind kind,
+                     std::string role, Stats& stats)
+    : loop_(loop), cfg_(cfg), kind_(kind), role_(std::move(role)), stats_(stats) {
   timer_ = new uv_timer_t;
   uv_timer_init(loop_, timer_);
   timer_->data = this;
@@ -25,8 +26,15 @@ RedisLink::RedisLink(uv_loop_t* loop, const config::RedisBus& cfg, std::string r
 
 RedisLink::~RedisLink() {
   stopping_ = true;
+  set_connected(false);
   abandon();
   close_timer();
+}
+
+bool RedisLink::set_connected(bool up) {
+  const bool was = connected_.exchange(up);
+  if (was != up) stats_.redis_links_up[static_cast<size_t>(kind_)].add(up ? 1 : -1);
+  return was;
 }
 
 void RedisLink::start() {
@@ -109,7 +117,7 @@ void RedisLink::on_connect(const redisAsyncContext* c, int status) {
     self->lost(c->errstr);
     return;
   }
-  self->connected_ = true;
+  self->set_connected(true);
   self->backoff_ = kFirstBackoff;
   if (self->warned_) {
     log::info("redis connected", {{"component", "redis"}, {"role", self->role_}});
@@ -122,14 +130,14 @@ void RedisLink::on_disconnect(const redisAsyncContext* c, int status) {
   auto* self = static_cast<RedisLink*>(c->data);
   if (self == nullptr) return;
   self->ctx_ = nullptr;
-  const bool was_up = self->connected_.exchange(false);
+  const bool was_up = self->set_connected(false);
   if (was_up) self->on_down();
   if (self->stopping_) return;
   self->lost(status == REDIS_OK ? "closed" : c->errstr);
 }
 
 void RedisLink::lost(const char* why) {
-  connected_ = false;
+  set_connected(false);
   stats_.bus_errors[static_cast<size_t>(BusError::RedisConnect)].inc();
   if (!warned_) {
     log::warn("redis unavailable, retrying",

@@ -16,7 +16,8 @@ namespace holdfast {
 
 class RedisLink {
  public:
-  RedisLink(uv_loop_t* loop, const config::RedisBus& cfg, std::string role, Stats& stats);
+  RedisLink(uv_loop_t* loop, const config::RedisBus& cfg, RedisLinkKind kind, std::string role,
+            Stats& stats);
   virtual ~RedisLink();
   RedisLink(const RedisLink&) = delete;
   RedisLink& operator=(const RedisLink&) = delete;
@@ -41,9 +42,12 @@ class RedisLink {
   void close_timer();
   void abandon();
   void arm(std::chrono::milliseconds after);
+  // Sets connected_, and counts the link up or down in holdfast_redis_links_up; the old value.
+  bool set_connected(bool up);
 
   uv_loop_t* loop_;
   const config::RedisBus& cfg_;
+  RedisLinkKind kind_;
   std::string role_;
   Stats& stats_;
   redisAsyncContext* ctx_ = nullptr;

@@ -24,7 +24,8 @@ void append_bulk(std::string& out, std::string_view s) {
 
 RedisPublisher::RedisPublisher(uv_loop_t* loop, const config::RedisBus& cfg, BusAckSink& sink,
                                Stats& stats, unsigned worker)
-    : RedisLink(loop, cfg, "publisher-" + std::to_string(worker), stats), sink_(sink) {}
+    : RedisLink(loop, cfg, RedisLinkKind::Publisher, "publisher-" + std::to_string(worker), stats),
+      sink_(sink) {}
 
 BusStatus RedisPublisher::send(const BusTarget& target, const contract::Event& ev, uint64_t handle,
                                EventScratch& scratch) {

@@ -8,7 +8,7 @@ namespace holdfast {
 
 RedisSubscriber::RedisSubscriber(uv_loop_t* loop, const config::RedisBus& cfg, Stats& stats,
                                  std::string_view id_prefix, OnMessage on_message)
-    : RedisLink(loop, cfg, "subscriber", stats),
+    : RedisLink(loop, cfg, RedisLinkKind::Subscriber, "subscriber", stats),
       id_prefix_(id_prefix),
       on_message_(std::move(on_message)) {}
 

@@ -130,10 +130,16 @@ struct SharedSetup {
   std::string prefix = unique_topic("e2e:rl") + ":";
 };
 
-// The workers' Redis links connect right after start-up; give them a moment so that the first
-// decisions go to Redis rather than to failure_mode.
-void settle() {
-  std::this_thread::sleep_for(Millis(300));
+// The rate limiters' Redis links in kShared: two workers, three routes with `backend: redis`.
+constexpr double kLimiterLinks = 6;
+constexpr std::string_view kLimiterLinksUp = R"(holdfast_redis_links_up{link="rate_limit"})";
+
+// Waits until every rate limiter's Redis link is up, so that the first decisions go to Redis
+// rather than to failure_mode.
+void settle(const HoldfastProcess& proxy) {
+  CHECK(proxy.wait_metric(
+            kLimiterLinksUp, [](double v) { return v >= kLimiterLinks; }, Millis(5000)) ==
+        kLimiterLinks);
 }
 
 }  // namespace
@@ -252,7 +258,8 @@ TEST_CASE("rate_limit: backend redis shares one limit between two processes",
   SharedSetup setup(redis_url());
   HoldfastProcess a(setup.config(1));
   HoldfastProcess b(setup.config(2));
-  settle();
+  settle(a);
+  settle(b);
   // Each connection's decision is back from Redis before the next connection is made: the two
   // processes' requests would otherwise race to Redis, and the fourth to arrive is refused.
   auto connect = [](const HoldfastProcess& p, double allowed_before) {
@@ -292,12 +299,14 @@ TEST_CASE("rate_limit: with Redis down, failure_mode allow lets through and deny
   RedisServer server;
   SharedSetup setup(server.url());
   HoldfastProcess proxy(setup.config(1));
-  settle();
+  settle(proxy);
   auto up = open_ws(proxy, "/closed");  // Redis answers: allowed
   CHECK(counted(proxy, "allowed", 1) == 1);
 
   server.stop();
-  std::this_thread::sleep_for(Millis(500));  // the links see the connection end
+  // The links see the connection end.
+  CHECK(proxy.wait_metric(
+            kLimiterLinksUp, [](double v) { return v == 0; }, Millis(5000)) == 0);
   auto open = try_connect(proxy, "/open");
   CHECK(open->response().status == 101);
   auto closed = try_connect(proxy, "/closed");
@@ -320,6 +329,9 @@ TEST_CASE("rate_limit: with Redis down, failure_mode allow lets through and deny
     std::this_thread::sleep_for(Millis(100));
   }
   CHECK(status == 101);
+  CHECK(proxy.wait_metric(
+            kLimiterLinksUp, [](double v) { return v >= kLimiterLinks; }, Millis(5000)) ==
+        kLimiterLinks);
 }
 
 }  // namespace holdfast::test::e2e
