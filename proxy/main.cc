@@ -95,13 +95,14 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "holdfast: %s\n", limit_error.c_str());
     return 1;
   }
+  const uint64_t file_limit = holdfast::file_limit();
   holdfast::log::info("starting", {{"version", HOLDFAST_VERSION},
                                    {"config", config_path},
                                    {"instance", result.config->instance},
-                                   {"file_limit", holdfast::file_limit()}});
-  if (holdfast::inherited_file_limit_is_costly(result.config->file_limit, holdfast::file_limit())) {
+                                   {"file_limit", file_limit}});
+  if (holdfast::inherited_file_limit_is_costly(result.config->file_limit, file_limit)) {
     holdfast::log::warn("large file limit: every close scans a table that long",
-                        {{"file_limit", holdfast::file_limit()},
+                        {{"file_limit", file_limit},
                          {"remedy", "set file_limit to the connections this process will hold"}});
   }
   holdfast::Server server(result.config);

@@ -244,12 +244,11 @@ void Session::resume(const filters::Pending& pending, const filters::Rejection* 
 
 void Session::admit() {
   admitted_ = true;
-  config::TemplateContext ctx;
-  ctx.params = &params_;
-  ctx.connection_id = id_;
-  ctx.claims = &conn_.claims;
-  if (!route_->user.empty()) extra().user = route_->user.render(ctx);
-  ctx.user = user();
+  config::TemplateContext ctx = template_context();
+  if (!route_->user.empty()) {
+    extra().user = route_->user.render(ctx);
+    ctx.user = user();
+  }
 
   const auto& up = route_->upstream;
   if (up.kind == config::Upstream::Kind::Kafka) {
@@ -298,11 +297,7 @@ void Session::maybe_open() {
   open_ = true;
   update_flow();
   worker_.on_open(*this);
-  config::TemplateContext ctx;
-  ctx.params = &params_;
-  ctx.connection_id = id_;
-  ctx.user = user();
-  ctx.claims = &conn_.claims;
+  const config::TemplateContext ctx = template_context();
   for (const auto& t : route_->subscribe)
     worker_.join_channel(*this, t.render(ctx));
   std::vector<std::string>().swap(params_);  // every template that needs them has been rendered
@@ -717,6 +712,15 @@ contract::Event Session::make_event(std::string_view type) {
   return ev;
 }
 
+config::TemplateContext Session::template_context() const {
+  config::TemplateContext ctx;
+  ctx.params = &params_;
+  ctx.connection_id = id_;
+  ctx.user = user();
+  ctx.claims = &conn_.claims;
+  return ctx;
+}
+
 std::string_view Session::reply_to() const {
   if (reply_channel_) return *reply_channel_;
   return route_->replies.kafka_topic;  // empty when the route has no reply topic
@@ -762,14 +766,10 @@ bool Session::leave(const std::string& channel) {
 
 void Session::send_close_reason() {
   // lws copies the reason into the close frame it builds; it takes a mutable pointer all the same.
-  unsigned char none = 0;
-  unsigned char* text = &none;
-  size_t size = 0;
-  if (extra_ && !extra_->close_reason.empty()) {
-    text = reinterpret_cast<unsigned char*>(extra_->close_reason.data());
-    size = extra_->close_reason.size();
-  }
-  lws_close_reason(wsi_, static_cast<lws_close_status>(close_code_), text, size);
+  const std::string& reason = close_reason();
+  lws_close_reason(wsi_, static_cast<lws_close_status>(close_code_),
+                   reinterpret_cast<unsigned char*>(const_cast<char*>(reason.data())),
+                   reason.size());
 }
 
 }  // namespace holdfast

@@ -127,6 +127,9 @@ class Session {
   void send_close_reason();
   CallbackResult fail(int code, std::string_view reason);
   contract::Event make_event(std::string_view type);
+  // What templates render with for this connection: path parameters (until it opens), id, user,
+  // claims.
+  config::TemplateContext template_context() const;
   // Where the service replies: the route's Kafka reply topic, this connection's Redis reply
   // channel, or nothing.
   std::string_view reply_to() const;

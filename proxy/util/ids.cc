@@ -10,7 +10,6 @@ namespace holdfast::util {
 namespace {
 
 constexpr char kBase32[] = "abcdefghijklmnopqrstuvwxyz234567";
-constexpr size_t kMaxSeqDigits = 13;  // 64 bits in 5-bit digits
 
 bool is_base32(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '2' && c <= '7');

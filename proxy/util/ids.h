@@ -10,18 +10,21 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 
 namespace holdfast::util {
 
 inline constexpr size_t kBootIdSize = 12;
+inline constexpr size_t kMaxSeqDigits = 13;  // 64 bits in 5-bit digits
 
 // A connection id, held inline so that a connection needs no heap string for it. The longest id
-// has a ten-digit worker and a thirteen-digit sequence.
+// has the largest worker number and the longest sequence.
 class ConnectionId {
  public:
-  static constexpr size_t kMaxSize = kBootIdSize + 1 + 10 + 1 + 13;
+  static constexpr size_t kMaxWorkerDigits = std::numeric_limits<unsigned>::digits10 + 1;
+  static constexpr size_t kMaxSize = kBootIdSize + 1 + kMaxWorkerDigits + 1 + kMaxSeqDigits;
 
   std::string_view view() const { return {text_, size_}; }
   operator std::string_view() const { return view(); }
