@@ -5,10 +5,10 @@
 namespace holdfast {
 
 FilterStates FilterChain::new_states() const {
-  FilterStates states;
-  states.reserve(entries_.size());
-  for (const auto& e : entries_)
-    states.push_back(e.filter->new_state());
+  if (entries_.empty()) return nullptr;
+  auto states = std::make_unique<std::unique_ptr<filters::ConnectionState>[]>(entries_.size());
+  for (size_t i = 0; i < entries_.size(); ++i)
+    states[i] = entries_[i].filter->new_state();
   return states;
 }
 

@@ -11,7 +11,9 @@
 
 namespace holdfast {
 
-using FilterStates = std::vector<std::unique_ptr<filters::ConnectionState>>;
+// Each filter's state for one connection, by position in its chain: one pointer in the session,
+// and nothing allocated for a route without filters.
+using FilterStates = std::unique_ptr<std::unique_ptr<filters::ConnectionState>[]>;
 
 class FilterChain {
  public:

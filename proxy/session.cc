@@ -112,7 +112,7 @@ const std::vector<std::string> kNoChannels;
 
 // Each idle connection costs its Session, byte for byte (Worker makes them in exact-size blocks).
 // Move what most connections leave unset into Extra before raising this.
-static_assert(sizeof(Session) <= 512);
+static_assert(sizeof(Session) <= 400);
 
 Session::Extra& Session::extra() {
   if (!extra_) extra_ = std::make_unique<Extra>();
@@ -124,7 +124,7 @@ Session::HeldRequest* Session::held_request() const {
 }
 
 const std::string& Session::user() const {
-  if (route_->user.empty()) return conn_.auth_id;
+  if (route().user.empty()) return conn_.auth_id;
   return extra_ ? extra_->user : kNone;
 }
 
@@ -146,16 +146,12 @@ void Session::set_close_reason(std::string_view reason) {
 }
 
 Session::Session(Worker& worker, Init init)
-    : worker_(worker),
-      wsi_(init.wsi),
-      route_(std::move(init.route)),
-      chain_(std::move(init.chain)),
-      params_(std::move(init.params)),
-      id_(worker.ids().next()),
-      stats_slot_(static_cast<uint32_t>(init.stats_slot)) {
+    : worker_(worker), wsi_(init.wsi), binding_(std::move(init.binding)), id_(worker.ids().next()) {
+  if (!init.params.empty())
+    params_ = std::make_unique<const std::vector<std::string>>(std::move(init.params));
   conn_.client_ip = std::move(init.client_ip);
   if (init.peer != conn_.client_ip) extra().peer = std::move(init.peer);
-  conn_.route = route_->name;
+  conn_.route = route().name;
   trace_from_client_ =
       !init.traceparent.empty() && util::parse_traceparent(init.traceparent, trace_);
   if (!trace_from_client_) trace_ = util::new_trace();
@@ -165,11 +161,11 @@ Session::Session(Worker& worker, Init init)
 Session::~Session() = default;
 
 RouteStats& Session::stats() {
-  return worker_.stats().route[stats_slot_];
+  return worker_.stats().route[binding_->stats_slot];
 }
 
 bool Session::start_filters(const filters::Request& req, filters::Rejection& rejection) {
-  filter_states_ = chain_->new_states();
+  filter_states_ = chain().new_states();
   size_t at = 0;
   switch (run_upgrade(req, 0, at, rejection)) {
     case FilterChain::Outcome::Pass:
@@ -181,8 +177,8 @@ bool Session::start_filters(const filters::Request& req, filters::Rejection& rej
     case FilterChain::Outcome::Reject:
       break;
   }
-  count_rejection(worker_.stats(), chain_->type_at(at), rejection, &stats());
-  chain_->close(conn_, filter_states_, conn_.handle, filters_passed_);
+  count_rejection(worker_.stats(), chain().type_at(at), rejection, &stats());
+  chain().close(conn_, filter_states_, conn_.handle, filters_passed_);
   filters_passed_ = 0;
   return false;
 }
@@ -191,7 +187,7 @@ FilterChain::Outcome Session::run_upgrade(const filters::Request& req, size_t fr
                                           filters::Rejection& rejection) {
   size_t passed = filters_passed_;
   const auto outcome =
-      chain_->upgrade(req, conn_, filter_states_, conn_.handle, from, at, passed, rejection);
+      chain().upgrade(req, conn_, filter_states_, conn_.handle, from, at, passed, rejection);
   filters_passed_ = static_cast<uint16_t>(passed);
   return outcome;
 }
@@ -210,7 +206,7 @@ void Session::continue_upgrade(size_t from) {
       return;
     case FilterChain::Outcome::Reject:
       extra_->held_request.reset();
-      count_rejection(worker_.stats(), chain_->type_at(at), rejection, &stats());
+      count_rejection(worker_.stats(), chain().type_at(at), rejection, &stats());
       close(rejection.close_code, rejection.message);
       return;
   }
@@ -226,7 +222,7 @@ void Session::resume(const filters::Pending& pending, const filters::Rejection* 
       return;
     }
     extra_->held_request.reset();
-    count_rejection(worker_.stats(), chain_->type_at(pending.filter), *rejection, &stats());
+    count_rejection(worker_.stats(), chain().type_at(pending.filter), *rejection, &stats());
     close(rejection->close_code, rejection->message);
     return;
   }
@@ -245,34 +241,34 @@ void Session::resume(const filters::Pending& pending, const filters::Rejection* 
 void Session::admit() {
   admitted_ = true;
   config::TemplateContext ctx = template_context();
-  if (!route_->user.empty()) {
-    extra().user = route_->user.render(ctx);
+  if (!route().user.empty()) {
+    extra().user = route().user.render(ctx);
     ctx.user = user();
   }
 
-  const auto& up = route_->upstream;
+  const auto& up = route().upstream;
   if (up.kind == config::Upstream::Kind::Kafka) {
     upstream_ = bind(up.kafka, ctx);
   } else if (up.kind == config::Upstream::Kind::Redis) {
     upstream_ = bind(up.redis, ctx);
   }
-  const auto& ev = route_->events;
+  const auto& ev = route().events;
   if (ev.kind == config::Events::Kind::Kafka) {
     events_ = bind(ev.kafka, ctx);
   } else if (ev.kind == config::Events::Kind::Redis) {
     events_ = bind(ev.redis, ctx);
   }
   const auto& redis = worker_.runtime().config->redis;
-  if (route_->replies.kafka_topic.empty() && redis &&
-      (route_->replies.redis || up.kind == config::Upstream::Kind::Redis)) {
+  if (route().replies.kafka_topic.empty() && redis &&
+      (route().replies.redis || up.kind == config::Upstream::Kind::Redis)) {
     auto channel = std::make_unique<std::string>(redis->prefix);
     channel->append("conn:").append(id_.view());
     reply_channel_ = std::move(channel);
   }
-  if (route_->metadata.empty() && conn_.claims.empty()) return;
+  if (route().metadata.empty() && conn_.claims.empty()) return;
   auto& metadata = extra().metadata;
-  metadata.reserve(route_->metadata.size() + conn_.claims.size());
-  for (const auto& [name, tmpl] : route_->metadata)
+  metadata.reserve(route().metadata.size() + conn_.claims.size());
+  for (const auto& [name, tmpl] : route().metadata)
     metadata.emplace_back(name, tmpl.render(ctx));
   // Forwarded claims become ce_<name> too, unless the route's own metadata names them.
   for (const auto& [name, value] : conn_.claims) {
@@ -298,12 +294,12 @@ void Session::maybe_open() {
   update_flow();
   worker_.on_open(*this);
   const config::TemplateContext ctx = template_context();
-  for (const auto& t : route_->subscribe)
+  for (const auto& t : route().subscribe)
     worker_.join_channel(*this, t.render(ctx));
-  std::vector<std::string>().swap(params_);  // every template that needs them has been rendered
+  params_.reset();  // every template that needs them has been rendered
   produce_event(contract::kTypeConnect);
   log::debug("connection open", {{"conn_id", id_},
-                                 {"route", route_->name},
+                                 {"route", route().name},
                                  {"peer", peer()},
                                  {"trace_id", std::string_view(trace_hex())}});
 }
@@ -317,7 +313,7 @@ CallbackResult Session::on_receive(const void* in, size_t len) {
     rx_open_ = true;
     rx_binary_ = lws_frame_is_binary(wsi_) != 0;
   }
-  if (rx_.size() + len > route_->limits.max_message_size) {
+  if (rx_.size() + len > route().limits.max_message_size) {
     worker_.stats().too_big.inc();
     return fail(1009, "message too big");
   }
@@ -338,7 +334,7 @@ CallbackResult Session::deliver_message() {
   bytes_in_ += rx_.size();
   stats().messages_in.inc();
   stats().bytes_in.inc(rx_.size());
-  if (chain_->empty()) return forward_message();
+  if (chain().empty()) return forward_message();
   return filter_message(0);
 }
 
@@ -346,7 +342,7 @@ CallbackResult Session::filter_message(size_t from) {
   filters::Rejection rejection;
   size_t at = 0;
   const filters::Message msg{rx_, rx_binary_};
-  switch (chain_->message(msg, conn_, filter_states_, conn_.handle, from, at, rejection)) {
+  switch (chain().message(msg, conn_, filter_states_, conn_.handle, from, at, rejection)) {
     case FilterChain::Outcome::Pass:
       dropping_ = false;
       return forward_message();
@@ -362,7 +358,7 @@ CallbackResult Session::filter_message(size_t from) {
 }
 
 void Session::refuse_message(size_t filter, const filters::Rejection& r) {
-  count_rejection(worker_.stats(), chain_->type_at(filter), r, nullptr);
+  count_rejection(worker_.stats(), chain().type_at(filter), r, nullptr);
   rx_.clear();
   if (r.drop_message) {
     auto& notice = extra().last_drop_notice;
@@ -377,7 +373,7 @@ void Session::refuse_message(size_t filter, const filters::Rejection& r) {
 }
 
 CallbackResult Session::forward_message() {
-  const auto& up = route_->upstream;
+  const auto& up = route().upstream;
   if (up.kind == config::Upstream::Kind::Echo) {
     FrameRef f(worker_.frames().make(rx_, !rx_binary_));
     rx_.clear();
@@ -393,7 +389,7 @@ bool Session::retry_stalled() {
   if (rx_.empty() && !rx_stalled_) return true;
   ++seq_;
   contract::Event ev = make_event(contract::kTypeMessage);
-  ev.content_type = !route_->content_type.empty() ? std::string_view(route_->content_type)
+  ev.content_type = !route().content_type.empty() ? std::string_view(route().content_type)
                     : rx_binary_                  ? contract::kOctetStream
                                                   : contract::kTextPlain;
   ev.data = rx_;
@@ -441,7 +437,7 @@ CallbackResult Session::fail(int code, std::string_view reason) {
 }
 
 void Session::update_flow() {
-  const size_t max = route_->limits.max_inflight_bytes;
+  const size_t max = route().limits.max_inflight_bytes;
   bool pause = paused_;
   if (closing_) {
     pause = false;  // read on, to see the peer's close; data after our close is discarded
@@ -473,10 +469,10 @@ void Session::on_bus_failure(size_t bytes, int close_code, std::string_view reas
 
 void Session::send(const FrameRef& frame) {
   if (closing_ || !established_) return;
-  if (out_.bytes() + OutboundQueue::cost(*frame) > route_->limits.max_outbound_bytes) {
+  if (out_.bytes() + OutboundQueue::cost(*frame) > route().limits.max_outbound_bytes) {
     worker_.stats().slow_consumer_closes.inc();
     log::info("slow consumer", {{"conn_id", id_},
-                                {"route", route_->name},
+                                {"route", route().name},
                                 {"trace_id", std::string_view(trace_hex())},
                                 {"queued_bytes", static_cast<uint64_t>(out_.bytes())}});
     out_.clear();
@@ -604,7 +600,7 @@ void Session::tick(Clock::time_point now) {
   if (const HeldRequest* held = held_request(); held && now - held->since > kHeldLimit) {
     log::warn(
         "filter did not decide in time",
-        {{"conn_id", id_}, {"route", route_->name}, {"trace_id", std::string_view(trace_hex())}});
+        {{"conn_id", id_}, {"route", route().name}, {"trace_id", std::string_view(trace_hex())}});
     extra_->held_request.reset();
     close(1011, "admission timed out");
     return;
@@ -617,23 +613,23 @@ void Session::tick(Clock::time_point now) {
     close(1008, "token expired");
     return;
   }
-  const auto& lim = route_->limits;
+  const auto& lim = route().limits;
   if ((inflight_ > 0 || rx_stalled_) && now - bus_waiting_since_ > lim.bus_timeout) {
     worker_.stats().bus_timeout_closes.inc();
     log::warn("bus unavailable, closing", {{"conn_id", id_},
-                                           {"route", route_->name},
+                                           {"route", route().name},
                                            {"trace_id", std::string_view(trace_hex())},
                                            {"inflight_bytes", static_cast<uint64_t>(inflight_)}});
     close(1013, "bus unavailable");
     return;
   }
-  const auto& ka = route_->keepalive;
+  const auto& ka = route().keepalive;
   if (ka.ping_interval.count() > 0) {
     const auto quiet = now - last_rx_;
     if (quiet > ka.ping_interval + ka.pong_timeout) {
       log::info(
           "peer unresponsive",
-          {{"conn_id", id_}, {"route", route_->name}, {"trace_id", std::string_view(trace_hex())}});
+          {{"conn_id", id_}, {"route", route().name}, {"trace_id", std::string_view(trace_hex())}});
       close_code_ = 1006;
       set_close_reason("keepalive timeout");
       closing_ = true;
@@ -657,7 +653,7 @@ void Session::on_closed() {
   closed_ = true;
   if (close_code_ == 0) close_code_ = 1006;
   if (inflight_ > 0) worker_.stats().inflight_bytes.add(-static_cast<int64_t>(inflight_));
-  chain_->close(conn_, filter_states_, conn_.handle, filters_passed_);
+  chain().close(conn_, filter_states_, conn_.handle, filters_passed_);
   filters_passed_ = 0;
   if (established_) stats().disconnects[close_code_index(close_code_)].inc();
   if (open_) {
@@ -665,7 +661,7 @@ void Session::on_closed() {
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - opened_);
     stats().duration.observe(static_cast<double>(ms.count()) / 1000.0);
     log::info("connection closed", {{"conn_id", id_},
-                                    {"route", route_->name},
+                                    {"route", route().name},
                                     {"trace_id", std::string_view(trace_hex())},
                                     {"peer", peer()},
                                     {"user", user()},
@@ -702,7 +698,7 @@ contract::Event Session::make_event(std::string_view type) {
   contract::Event ev;
   ev.type = type;
   ev.id = s.id;
-  ev.source = route_->source;
+  ev.source = route().source;
   ev.time = s.time;
   ev.connection_id = id_;
   ev.auth_id = conn_.auth_id.empty() ? std::string_view(user()) : std::string_view(conn_.auth_id);
@@ -714,7 +710,7 @@ contract::Event Session::make_event(std::string_view type) {
 
 config::TemplateContext Session::template_context() const {
   config::TemplateContext ctx;
-  ctx.params = &params_;
+  ctx.params = params_.get();
   ctx.connection_id = id_;
   ctx.user = user();
   ctx.claims = &conn_.claims;
@@ -723,7 +719,7 @@ config::TemplateContext Session::template_context() const {
 
 std::string_view Session::reply_to() const {
   if (reply_channel_) return *reply_channel_;
-  return route_->replies.kafka_topic;  // empty when the route has no reply topic
+  return route().replies.kafka_topic;  // empty when the route has no reply topic
 }
 
 Session::TraceHex Session::trace_hex() const {
@@ -741,7 +737,7 @@ void Session::produce_event(std::string_view type) {
   }
   if (worker_.publish(events_->target, ev, 0) != BusStatus::Accepted) {
     log::warn("event not produced", {{"conn_id", id_},
-                                     {"route", route_->name},
+                                     {"route", route().name},
                                      {"trace_id", std::string_view(trace_hex())},
                                      {"type", type}});
   }

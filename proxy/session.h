@@ -18,7 +18,9 @@
 #include "proxy/contract.h"
 #include "proxy/filter_chain.h"
 #include "proxy/frame.h"
+#include "proxy/message_buffer.h"
 #include "proxy/outbound_queue.h"
+#include "proxy/route_binding.h"
 #include "proxy/util/ids.h"
 #include "proxy/util/trace.h"
 
@@ -37,9 +39,7 @@ class Session {
  public:
   struct Init {
     lws* wsi = nullptr;
-    size_t stats_slot = 0;  // the route's slot in Stats::route
-    std::shared_ptr<const config::RouteConfig> route;
-    std::shared_ptr<FilterChain> chain;  // never null; may be empty
+    RouteRef binding;  // never null; its chain may be empty
     std::vector<std::string> params;
     std::string peer;
     std::string client_ip;    // the peer, or the client named by a trusted X-Forwarded-For
@@ -54,7 +54,7 @@ class Session {
   // Admission. With no filters the worker calls admit() at once. Otherwise start_filters()
   // runs the upgrade hooks: false means refused (`rejection` says why; the caller answers over
   // HTTP and deletes the session); true means admitted, or held until a filter resumes.
-  bool chain_empty() const { return chain_->empty(); }
+  bool chain_empty() const { return binding_->chain.empty(); }
   bool start_filters(const filters::Request& req, filters::Rejection& rejection);
   void admit();
   // A deferred filter hook finished (from Worker::resume).
@@ -97,7 +97,7 @@ class Session {
   bool established() const { return established_; }
   bool open() const { return open_; }  // established and admitted: indexed, events produced
   size_t inflight() const { return inflight_; }
-  size_t stats_slot() const { return stats_slot_; }
+  size_t stats_slot() const { return binding_->stats_slot; }
   uint64_t handle() const { return conn_.handle; }
   void set_handle(uint64_t h) { conn_.handle = h; }
   lws* wsi() const { return wsi_; }
@@ -136,6 +136,8 @@ class Session {
   void produce_event(std::string_view type);
   void update_flow();
   RouteStats& stats();
+  const config::RouteConfig& route() const { return *binding_->route; }
+  FilterChain& chain() const { return binding_->chain; }
   // The transport peer: kept apart only when a trusted X-Forwarded-For named another client.
   const std::string& peer() const;
   const std::string& close_reason() const;
@@ -149,14 +151,14 @@ class Session {
 
   // Members are ordered to pack: an idle connection holds little else, so its size is most of
   // what each connection costs. Workers make sessions in blocks of exactly this size
-  // (util::BlockPool); session.cc asserts it stays within 512 bytes.
+  // (util::BlockPool); session.cc asserts it stays within 400 bytes.
   Worker& worker_;
   lws* wsi_;
-  std::shared_ptr<const config::RouteConfig> route_;
-  std::shared_ptr<FilterChain> chain_;
+  RouteRef binding_;          // the route, its filters on this worker and its counters' slot
   filters::Connection conn_;  // also holds the handle: Worker's slot and generation
   FilterStates filter_states_;
-  std::vector<std::string> params_;  // path parameters, until the connection opens
+  // Path parameters, for routes that have them, until the connection opens.
+  std::unique_ptr<const std::vector<std::string>> params_;
   util::ConnectionId id_;
   // Where messages go (bus routes only) and where connect and disconnect events go (routes with
   // `events` only), so that other routes do not carry their names.
@@ -194,11 +196,10 @@ class Session {
   bool closed_ : 1 = false;
   uint16_t close_code_ = 0;
   uint16_t filters_passed_ = 0;  // filters whose on_upgrade let the connection in
-  uint32_t stats_slot_;          // the route's slot in Stats::route
   uint64_t seq_ = 0;
 
   // Inbound: reassembly and the bytes the bus has not yet acknowledged.
-  std::string rx_;
+  MessageBuffer rx_;
   size_t inflight_ = 0;
   Clock::time_point bus_waiting_since_{};
   Clock::time_point awaiting_reply_since_{};  // a message went to the bus and no reply came yet

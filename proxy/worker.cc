@@ -257,17 +257,17 @@ Worker::Upgrade Worker::on_upgrade(lws* wsi, size_t listener) {
     stats_.no_route.inc();
     return {};
   }
-  init.stats_slot = table_->slots[static_cast<size_t>(route)];
+  init.binding = bindings_[static_cast<size_t>(route)];
   if (const auto check = check_subprotocols(ws::subprotocols(wsi)); check != SubprotocolCheck::Ok) {
-    stats_.route[init.stats_slot].connections[static_cast<size_t>(ConnResult::BadRequest)].inc();
+    stats_.route[init.binding->stats_slot]
+        .connections[static_cast<size_t>(ConnResult::BadRequest)]
+        .inc();
     return {nullptr, subprotocol_refusal(check)};
   }
-  init.route = table_->routes[static_cast<size_t>(route)];
-  init.chain = chains_[static_cast<size_t>(route)];
   init.peer = ws::peer_address(wsi);
   init.traceparent = ws::header(wsi, "traceparent:");
   ws::RequestText text;
-  if (!init.chain->empty()) {
+  if (!init.binding->chain.empty()) {
     ws::read_request(wsi, text);
     init.client_ip = client_ip(init.peer, text.forwarded_for,
                                runtime_.listeners[listener].config->xff_trusted_hops);
@@ -299,7 +299,7 @@ Worker::Upgrade Worker::on_upgrade(lws* wsi, size_t listener) {
 }
 
 bool Worker::make_chains() {
-  std::vector<std::shared_ptr<FilterChain>> chains;
+  std::vector<RouteRef> bindings;
   for (size_t r = 0; r < table_->routes.size(); ++r) {
     std::vector<FilterChain::Entry> entries;
     const auto& specs = table_->routes[r]->filters;
@@ -315,9 +315,10 @@ bool Worker::make_chains() {
       }
       entries.push_back({std::move(filter), type_index});
     }
-    chains.push_back(std::make_shared<FilterChain>(std::move(entries)));
+    bindings.emplace_back(new RouteBinding(table_->routes[r], FilterChain(std::move(entries)),
+                                           static_cast<uint32_t>(table_->slots[r])));
   }
-  chains_ = std::move(chains);
+  bindings_ = std::move(bindings);
   return true;
 }
 
@@ -636,7 +637,7 @@ void Worker::finish() {
   ws::destroy_context(context_);
   context_ = nullptr;
   // Every session is gone; filters close their own handles on this loop.
-  chains_.clear();
+  bindings_.clear();
   for (auto& p : accept_polls_)
     uv_close(reinterpret_cast<uv_handle_t*>(p.get()), nullptr);
   if (kafka_) kafka_->close();

@@ -157,8 +157,8 @@ class Worker final : public BusAckSink, public filters::Host {
   std::unique_ptr<RedisPublisher> redis_;
   std::unique_ptr<RedisSubscriber> redis_sub_;
   Delivery redis_in_;  // each Redis message is read into this one, reusing its strings
-  std::shared_ptr<const RouteTable> table_;           // routes for new connections
-  std::vector<std::shared_ptr<FilterChain>> chains_;  // by route of table_
+  std::shared_ptr<const RouteTable> table_;  // routes for new connections
+  std::vector<RouteRef> bindings_;           // by route of table_
   MpscQueue inbox_;
   MpscQueue spent_;
   std::thread thread_;
