@@ -73,6 +73,7 @@ bool Worker::init() {
   uv_idle_init(&loop_, &flush_idle_);
   uv_prepare_init(&loop_, &turn_prepare_);
   turn_prepare_.data = this;
+  memory_release_.init(&loop_);
 
   context_ = ws::create_context(*this, vhosts_);
   if (context_ == nullptr) return false;
@@ -249,6 +250,7 @@ uint64_t Worker::add_slot(Session* s) {
 
 Worker::Upgrade Worker::on_upgrade(lws* wsi, size_t listener) {
   if (draining_) return {};
+  memory_release_.note(turn_now());
   Session::Init init;
   init.wsi = wsi;
   std::string path = ws::request_path(wsi);
@@ -377,6 +379,7 @@ void Worker::forget(Session* s) {
   }
   s->~Session();
   sessions_.deallocate(s);
+  memory_release_.note(turn_now());
 }
 
 Session* Worker::by_handle(uint64_t handle) {
@@ -646,6 +649,7 @@ void Worker::finish() {
   uv_close(reinterpret_cast<uv_handle_t*>(&flush_check_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&flush_idle_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&turn_prepare_), nullptr);
+  memory_release_.close();
   uv_close(reinterpret_cast<uv_handle_t*>(&inbox_async_), nullptr);
   // Deliveries still queued are freed; their connections are closed.
   while (MpscNode* n = inbox_.pop())

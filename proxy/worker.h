@@ -18,6 +18,7 @@
 #include "proxy/file_shortage.h"
 #include "proxy/filter_chain.h"
 #include "proxy/frame_pool.h"
+#include "proxy/memory_release.h"
 #include "proxy/mpsc_queue.h"
 #include "proxy/runtime.h"
 #include "proxy/session.h"
@@ -148,6 +149,7 @@ class Worker final : public BusAckSink, public filters::Host {
   // and I/O callbacks each read the clock afresh.
   Clock::time_point turn_now_{};
   uv_prepare_t turn_prepare_{};
+  MemoryRelease memory_release_;  // after bursts of connections opening or closing
   WriteBatch write_batch_;
   std::vector<std::unique_ptr<uv_poll_t>> accept_polls_;
   std::vector<size_t> accept_listener_;  // accept_polls_[i] serves this listener
