@@ -11,6 +11,7 @@
 #include "proxy/util/clock.h"
 #include "proxy/util/utf8.h"
 #include "proxy/worker.h"
+#include "proxy/ws_protocol.h"
 
 namespace holdfast {
 
@@ -565,11 +566,11 @@ CallbackResult Session::on_writable() {
   if (kill_) return CallbackResult::Close;
   if (ping_due_) {
     ping_due_ = false;
-    // lws 4.1 does not report an empty pong, so the ping carries a payload to be echoed.
-    unsigned char buf[LWS_PRE + 2];
-    buf[LWS_PRE] = 'h';
-    buf[LWS_PRE + 1] = 'f';
-    if (lws_write(wsi_, buf + LWS_PRE, 2, LWS_WRITE_PING) < 0) return CallbackResult::Close;
+    // Empty, so that its pong is not copied into the receive buffer: an idle connection that
+    // has read nothing else leaves that buffer's pages untouched, out of the resident set.
+    unsigned char buf[LWS_PRE + 2] = {};
+    const size_t len = ping_payload_ ? 2 : 0;
+    if (lws_write(wsi_, buf + LWS_PRE, len, LWS_WRITE_PING) < 0) return CallbackResult::Close;
   }
   if (!write_queued()) return CallbackResult::Close;
   if (!out_.empty()) {
@@ -625,7 +626,17 @@ void Session::tick(Clock::time_point now) {
   }
   const auto& ka = route().keepalive;
   if (ka.ping_interval.count() > 0) {
-    const auto quiet = now - last_rx_;
+    auto quiet = now - last_rx_;
+    if (quiet > ka.ping_interval) {
+      // lws 4.1 reports no empty pong, and holdfast's pings are empty: ask the kernel when the
+      // peer last sent anything, a pong included.
+      if (const auto since = ws::since_last_received(wsi_)) {
+        last_rx_ = std::max(last_rx_, now - *since);
+        quiet = now - last_rx_;
+      } else {
+        ping_payload_ = true;
+      }
+    }
     if (quiet > ka.ping_interval + ka.pong_timeout) {
       log::info(
           "peer unresponsive",

@@ -187,6 +187,9 @@ class Session {
   bool paused_ : 1 = false;
   bool draining_ : 1 = false;
   bool ping_due_ : 1 = false;
+  // The kernel could not say when the peer last sent anything, so pings carry a payload: lws
+  // reports a pong only when it has one.
+  bool ping_payload_ : 1 = false;
   // out_ is written at the end of this loop turn (Worker::flush_later).
   bool flush_due_ : 1 = false;
   bool established_ : 1 = false;

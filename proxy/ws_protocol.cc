@@ -1,5 +1,9 @@
 #include "proxy/ws_protocol.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -301,6 +305,14 @@ std::string peer_address(lws* wsi) {
   char buf[64];
   const char* p = lws_get_peer_simple(wsi, buf, sizeof buf);
   return p != nullptr ? std::string(p) : std::string();
+}
+
+std::optional<std::chrono::milliseconds> since_last_received(lws* wsi) {
+  const int fd = lws_get_socket_fd(wsi);
+  tcp_info info{};
+  socklen_t len = sizeof info;
+  if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) return std::nullopt;
+  return std::chrono::milliseconds(info.tcpi_last_data_recv);
 }
 
 std::string header(lws* wsi, const char* name) {

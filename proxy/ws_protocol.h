@@ -4,6 +4,8 @@
 
 #include <libwebsockets.h>
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +35,9 @@ void read_request(lws* wsi, RequestText& out);
 // The Sec-WebSocket-Protocol header; empty when absent.
 std::string subprotocols(lws* wsi);
 std::string peer_address(lws* wsi);
+// How long ago the peer last sent any bytes, by the kernel's count (TCP_INFO); nothing when the
+// socket cannot say. Keepalive reads it because lws 4.1 reports no empty pong.
+std::optional<std::chrono::milliseconds> since_last_received(lws* wsi);
 // A request header by its lowercase name with the colon, e.g. "traceparent:"; empty if absent.
 std::string header(lws* wsi, const char* name);
 
