@@ -1,8 +1,8 @@
 // One inbound message while its fragments are put together. 16 bytes in every session, where a
 // std::string takes 32, and nothing allocated until the connection sends its first message.
-// It keeps its room between messages, so steady traffic allocates nothing; room beyond
-// kKeptBytes, left by an occasional large message, goes back to malloc once that message is done
-// rather than staying with a connection that may then sit idle for hours.
+// It keeps its room between messages, so steady traffic allocates nothing, large messages
+// included; the session hands back room beyond kKeptBytes once the connection has gone quiet
+// (release_large()), rather than leave it with a connection that may sit idle for hours.
 #pragma once
 
 #include <algorithm>
@@ -34,9 +34,11 @@ class MessageBuffer {
     size_ += static_cast<uint32_t>(n);
   }
 
-  void clear() {
-    size_ = 0;
-    if (capacity_ > kKeptBytes) {
+  void clear() { size_ = 0; }
+
+  // Between messages: frees the room if it is more than kKeptBytes.
+  void release_large() {
+    if (size_ == 0 && capacity_ > kKeptBytes) {
       data_.reset();
       capacity_ = 0;
     }

@@ -29,6 +29,10 @@ using config::KeyMode;
 // How long a deferred upgrade hook may hold a connection before it is closed.
 constexpr auto kHeldLimit = std::chrono::seconds(15);
 
+// How long a connection goes without a message before its reassembly buffer hands back room
+// beyond MessageBuffer::kKeptBytes.
+constexpr auto kQuietBeforeRelease = std::chrono::seconds(1);
+
 // A name as a view into the route's config when its template is literal, or else rendered for
 // this connection into `storage`.
 std::string_view bind_name(const config::Template& t, const config::TemplateContext& ctx,
@@ -598,6 +602,7 @@ void Session::on_peer_close(const void* in, size_t len) {
 
 void Session::tick(Clock::time_point now) {
   if (closing_) return;
+  if (now - last_message_ > kQuietBeforeRelease) rx_.release_large();
   if (const HeldRequest* held = held_request(); held && now - held->since > kHeldLimit) {
     log::warn(
         "filter did not decide in time",

@@ -1,5 +1,5 @@
 // The inbound message buffer: fragments join in order across growth, its room is kept between
-// ordinary messages and handed back after one larger than kKeptBytes.
+// messages, and room beyond kKeptBytes can be handed back between them.
 #include "proxy/message_buffer.h"
 
 #include <catch2/catch.hpp>
@@ -23,7 +23,8 @@ TEST_CASE("message buffer: fragments join in order across growth") {
   CHECK(b.view() == expect);
 }
 
-TEST_CASE("message buffer: keeps ordinary room between messages, not a large message's") {
+TEST_CASE(
+    "message buffer: keeps its room between messages, and hands back a large one on request") {
   MessageBuffer b;
   const std::string small(1000, 'a');
   b.append(small.data(), small.size());
@@ -39,10 +40,19 @@ TEST_CASE("message buffer: keeps ordinary room between messages, not a large mes
   b.append(large.data(), large.size());
   CHECK(b.size() == small.size() + large.size());
   CHECK(b.view().substr(small.size()) == large);
+  b.release_large();
+  CHECK(b.capacity() > MessageBuffer::kKeptBytes);  // not while a message is in it
+  const size_t large_room = b.capacity();
   b.clear();
+  CHECK(b.capacity() == large_room);  // a stream of large messages does not reallocate
+  b.release_large();
   CHECK(b.capacity() == 0);
   b.append("x", 1);
   CHECK(b.view() == "x");
+  const size_t small_room = b.capacity();
+  b.clear();
+  b.release_large();
+  CHECK(b.capacity() == small_room);  // ordinary room stays
 }
 
 }  // namespace holdfast
