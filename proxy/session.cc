@@ -570,8 +570,9 @@ CallbackResult Session::on_writable() {
   if (kill_) return CallbackResult::Close;
   if (ping_due_) {
     ping_due_ = false;
-    // Empty, so that its pong is not copied into the receive buffer: an idle connection that
-    // has read nothing else leaves that buffer's pages untouched, out of the resident set.
+    // Empty unless ping_payload_, so that its pong is not copied into the receive buffer: an
+    // idle connection that has read nothing else leaves that buffer's pages out of the resident
+    // set.
     unsigned char buf[LWS_PRE + 2] = {};
     const size_t len = ping_payload_ ? 2 : 0;
     if (lws_write(wsi_, buf + LWS_PRE, len, LWS_WRITE_PING) < 0) return CallbackResult::Close;
