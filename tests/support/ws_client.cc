@@ -221,6 +221,8 @@ WsEvent WsClient::recv(Millis timeout) {
     if (f.opcode >= 0x8) {
       if (!f.fin || f.payload.size() > 125) return error("bad control frame");
       if (op == WsOpcode::Ping) {
+        ++pings_;
+        ping_payload_bytes_ += f.payload.size();
         if (!close_sent_) send_frame(WsOpcode::Pong, f.payload, true);
         continue;
       }

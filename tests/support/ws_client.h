@@ -85,6 +85,9 @@ class WsClient {
   // True when a message, close frame or EOF is ready without blocking.
   bool has_pending();
 
+  // Pings the server sent that recv() answered, and the bytes of their payloads.
+  size_t pings() const { return pings_; }
+  size_t ping_payload_bytes() const { return ping_payload_bytes_; }
   bool close_received() const { return close_received_; }
   bool close_sent() const { return close_sent_; }
   bool eof() const { return eof_; }
@@ -114,6 +117,8 @@ class WsClient {
   bool close_sent_ = false;
   bool eof_ = false;
   bool answer_close_ = true;
+  size_t pings_ = 0;
+  size_t ping_payload_bytes_ = 0;
   HttpResponse response_;
   std::string error_;
   std::mt19937_64 rng_{std::random_device{}()};
