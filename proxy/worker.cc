@@ -77,7 +77,7 @@ bool Worker::init() {
 
   context_ = ws::create_context(*this, vhosts_);
   if (context_ == nullptr) return false;
-  if (!make_chains()) return false;
+  if (!make_bindings()) return false;
 
   for (size_t l = 0; l < runtime_.listeners.size(); ++l) {
     auto poll = std::make_unique<uv_poll_t>();
@@ -300,7 +300,7 @@ Worker::Upgrade Worker::on_upgrade(lws* wsi, size_t listener) {
   return out;
 }
 
-bool Worker::make_chains() {
+bool Worker::make_bindings() {
   std::vector<RouteRef> bindings;
   for (size_t r = 0; r < table_->routes.size(); ++r) {
     std::vector<FilterChain::Entry> entries;
@@ -327,7 +327,7 @@ bool Worker::make_chains() {
 void Worker::apply(std::shared_ptr<const RouteTable> table) {
   auto previous = table_;
   table_ = std::move(table);
-  if (!make_chains()) {
+  if (!make_bindings()) {
     // The new filters could not be made here: keep serving the routes this worker has.
     table_ = std::move(previous);
     return;

@@ -125,7 +125,7 @@ class Worker final : public BusAckSink, public filters::Host {
   void finish();
   Session* by_handle(uint64_t handle);
   uint64_t add_slot(Session* s);
-  bool make_chains();
+  bool make_bindings();
   void apply(std::shared_ptr<const RouteTable> table);
 
   const unsigned index_;
