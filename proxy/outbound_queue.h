@@ -28,13 +28,13 @@ class OutboundQueue {
     if (count_ == cap_) grow();
     slots_[(head_ + count_) & (cap_ - 1)] = f;
     ++count_;
-    bytes_ += cost(*f);
+    bytes_ += static_cast<uint32_t>(cost(*f));
   }
 
   Frame* front() const { return slots_[head_].get(); }
 
   void pop() {
-    bytes_ -= cost(*slots_[head_]);
+    bytes_ -= static_cast<uint32_t>(cost(*slots_[head_]));
     slots_[head_] = FrameRef();
     head_ = (head_ + 1) & (cap_ - 1);
     --count_;
@@ -57,12 +57,13 @@ class OutboundQueue {
   }
 
   std::unique_ptr<FrameRef[]> slots_;
-  // 32-bit positions keep the queue, which every connection carries, small: the byte bound
-  // (max_outbound_bytes) stops it long before 2^31 frames.
+  // 32-bit positions and byte count keep the queue, which every connection carries, at 24 bytes:
+  // the caller's bound (max_outbound_bytes, at most 1 GiB) stops it long before 2^31 frames or
+  // 2^32 bytes.
   uint32_t cap_ = 0;  // a power of two
   uint32_t head_ = 0;
   uint32_t count_ = 0;
-  size_t bytes_ = 0;
+  uint32_t bytes_ = 0;
 };
 
 }  // namespace holdfast

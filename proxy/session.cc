@@ -117,7 +117,7 @@ const std::vector<std::string> kNoChannels;
 
 // Each idle connection costs its Session, byte for byte (Worker makes them in exact-size blocks).
 // Move what most connections leave unset into Extra before raising this.
-static_assert(sizeof(Session) <= 400);
+static_assert(sizeof(Session) <= 392);
 
 Session::Extra& Session::extra() {
   if (!extra_) extra_ = std::make_unique<Extra>();

@@ -151,7 +151,7 @@ class Session {
 
   // Members are ordered to pack: an idle connection holds little else, so its size is most of
   // what each connection costs. Workers make sessions in blocks of exactly this size
-  // (util::BlockPool); session.cc asserts it stays within 400 bytes.
+  // (util::BlockPool); session.cc asserts it stays within 392 bytes.
   Worker& worker_;
   lws* wsi_;
   RouteRef binding_;          // the route, its filters on this worker and its counters' slot
