@@ -17,8 +17,6 @@ namespace holdfast {
 class MessageBuffer {
  public:
   static constexpr size_t kKeptBytes = 64 * 1024;
-  // Routes bound max_message_size to 64 MiB, far below this.
-  static constexpr size_t kMaxBytes = UINT32_MAX;
 
   bool empty() const { return size_ == 0; }
   size_t size() const { return size_; }
@@ -26,7 +24,8 @@ class MessageBuffer {
   std::string_view view() const { return {data_.get(), size_}; }
   operator std::string_view() const { return view(); }
 
-  // The caller has checked size() + n against the route's limit.
+  // The caller has checked size() + n against the route's limit (max_message_size, at most
+  // 64 MiB), so sizes and room fit 32 bits.
   void append(const void* bytes, size_t n) {
     if (n == 0) return;
     if (size_ + n > capacity_) grow(size_ + n);
@@ -46,8 +45,7 @@ class MessageBuffer {
 
  private:
   void grow(size_t needed) {
-    const size_t capacity =
-        std::min(kMaxBytes, std::max({needed, size_t{capacity_} * 2, size_t{64}}));
+    const size_t capacity = std::max({needed, size_t{capacity_} * 2, size_t{64}});
     std::unique_ptr<char[]> data(new char[capacity]);
     if (size_ > 0) std::memcpy(data.get(), data_.get(), size_);
     data_ = std::move(data);

@@ -41,7 +41,6 @@ class RouteRef {
   }
 
   RouteBinding* operator->() const { return b_; }
-  RouteBinding& operator*() const { return *b_; }
   explicit operator bool() const { return b_ != nullptr; }
 
  private:
