@@ -2,10 +2,7 @@
 
 #include <malloc.h>
 
-// jemalloc's control interface, present when the binary links jemalloc (the holdfast binary does;
-// the test binaries use glibc's malloc). Declared weak so that both link.
-extern "C" int mallctl(const char* name, void* oldp, size_t* oldlenp, void* newp, size_t newlen)
-    __attribute__((weak));
+#include "proxy/jemalloc_api.h"
 
 namespace holdfast {
 

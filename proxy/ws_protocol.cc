@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "proxy/log.h"
+#include "proxy/lws_allocator.h"
 #include "proxy/session.h"
 #include "proxy/tls_certificates.h"
 #include "proxy/worker.h"
@@ -171,6 +172,7 @@ void log_emit(int level, const char* line) {
 
 lws_context* create_context(Worker& worker, std::vector<lws_vhost*>& vhosts) {
   lws_set_log_level(LLL_ERR | LLL_WARN, log_emit);
+  install_lws_allocator();
   lws_context_creation_info info;
   std::memset(&info, 0, sizeof info);
   void* loops[1] = {worker.loop()};
