@@ -47,8 +47,9 @@ def table(ctx, prefix, title, target):
         p("holdfast-w1-ping is holdfast with `keepalive: { ping_interval: 1s }` on the route, "
           "measured 3 s after the last connection opened instead of 0.5 s, when every connection "
           "has answered a ping. The other rows count connections that have received nothing at "
-          "all. Receive buffers (libwebsockets allocates one per connection) are mostly on pages "
-          "never written, and so not resident, until the connection sends a message; holdfast's "
+          "all. holdfast takes the receive buffers libwebsockets allocates, one per connection, "
+          "from an allocator arena of their own, and libwebsockets writes into one only for a "
+          "control frame's payload, so their pages stay unwritten and not resident; holdfast's "
           "pings are empty, and their pongs are not written to the buffer.")
         p("")
     p("| server | connections | open | RSS before KiB | RSS after KiB | RSS bytes/conn "
