@@ -24,6 +24,19 @@ listeners:
         keepalive: { ping_interval: 0, idle_timeout: 1s }
 )";
 
+constexpr std::string_view kSmallBufferConfig = R"(
+instance: e2e-keepalive
+workers: 1
+admin: { address: 127.0.0.1:0 }
+listeners:
+  - address: 127.0.0.1:0
+    receive_buffer: 256
+    routes:
+      - name: small
+        path: /small
+        upstream: { echo: {} }
+)";
+
 }  // namespace
 
 TEST_CASE("a peer that answers pings stays, a silent one is dropped", "[keepalive]") {
@@ -77,6 +90,29 @@ TEST_CASE("messages keep a connection from idling out", "[keepalive]") {
   const WsEvent last = ws->recv(Millis(4000));
   INFO(describe(last));
   CHECK(last.is_close(1000));
+}
+
+TEST_CASE("a client's ping is answered with its payload, in the smallest receive buffer",
+          "[keepalive]") {
+  // libwebsockets copies a control frame's payload into the connection's receive buffer, which
+  // holdfast allocates apart from everything else; 125 bytes is the most a ping may carry.
+  HoldfastProcess proxy(fill(kSmallBufferConfig, {}));
+  auto ws = open_ws(proxy, "/small");
+  std::string payload;
+  for (int i = 0; i < 125; ++i)
+    payload.push_back(static_cast<char>('!' + i % 90));
+  for (int round = 0; round < 3; ++round) {
+    REQUIRE(ws->send_ping(payload));
+    REQUIRE(ws->send_text("after ping " + std::to_string(round)));
+    const WsEvent e = ws->recv(Millis(2000));
+    INFO(describe(e));
+    REQUIRE(e.kind == WsEvent::Kind::Text);
+    CHECK(e.data == "after ping " + std::to_string(round));
+    // The pong may follow the echo: wait a little for it.
+    if (ws->pongs() < static_cast<size_t>(round + 1)) ws->recv(Millis(500));
+    CHECK(ws->pongs() == static_cast<size_t>(round + 1));
+    CHECK(ws->last_pong() == payload);
+  }
 }
 
 }  // namespace holdfast::test::e2e

@@ -226,7 +226,11 @@ WsEvent WsClient::recv(Millis timeout) {
         if (!close_sent_) send_frame(WsOpcode::Pong, f.payload, true);
         continue;
       }
-      if (op == WsOpcode::Pong) continue;
+      if (op == WsOpcode::Pong) {
+        ++pongs_;
+        last_pong_ = std::move(f.payload);
+        continue;
+      }
       if (op != WsOpcode::Close) return error("unknown control opcode");
       WsEvent e{WsEvent::Kind::Close};
       if (f.payload.size() == 1) return error("close payload of one byte");

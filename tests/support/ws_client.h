@@ -88,6 +88,9 @@ class WsClient {
   // Pings the server sent that recv() answered, and the bytes of their payloads.
   size_t pings() const { return pings_; }
   size_t ping_payload_bytes() const { return ping_payload_bytes_; }
+  // Pongs recv() passed over, and the payload of the last one.
+  size_t pongs() const { return pongs_; }
+  const std::string& last_pong() const { return last_pong_; }
   bool close_received() const { return close_received_; }
   bool close_sent() const { return close_sent_; }
   bool eof() const { return eof_; }
@@ -119,6 +122,8 @@ class WsClient {
   bool answer_close_ = true;
   size_t pings_ = 0;
   size_t ping_payload_bytes_ = 0;
+  size_t pongs_ = 0;
+  std::string last_pong_;
   HttpResponse response_;
   std::string error_;
   std::mt19937_64 rng_{std::random_device{}()};
