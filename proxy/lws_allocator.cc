@@ -22,7 +22,7 @@ void* allocate(void* ptr, size_t size, const char* reason) {
     if (ptr != nullptr) dallocx(ptr, jemalloc::kTcacheNone);
     return nullptr;
   }
-  if (ptr == nullptr && std::strcmp(reason, "rx_ubuf") == 0)
+  if (ptr == nullptr && reason != nullptr && std::strcmp(reason, "rx_ubuf") == 0)
     return mallocx(size, jemalloc::arena(g_rx_arena) | jemalloc::kTcacheNone);
   return std::realloc(ptr, size);
 }
