@@ -16,8 +16,9 @@ namespace holdfast::jemalloc {
 
 // Flags of mallocx and dallocx, as jemalloc.h defines them.
 constexpr int kTcacheNone = 1 << 8;  // MALLOCX_TCACHE_NONE: bypass the thread's cache
+// MALLOCX_ARENA: allocate from arena `index`.
 constexpr int arena(unsigned index) {
   return static_cast<int>((index + 1) << 20);
-}  // MALLOCX_ARENA
+}
 
 }  // namespace holdfast::jemalloc
