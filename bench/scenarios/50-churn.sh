@@ -8,7 +8,7 @@ set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 case "$MODE" in
   quick) DUR=1 WARM=0.5 ;;
-  *) DUR=10 WARM=2 ;;
+  *) DUR=8 WARM=2 ;;
 esac
 SLOTS=64
 TOKEN=$(/usr/bin/python3 "$ROOT/bench/churn/mint_rs256.py" "$BENCH_TMP/jwks.json")

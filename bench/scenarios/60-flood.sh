@@ -10,7 +10,7 @@ set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 case "$MODE" in
   quick) DUR=2 WARM=1 PAIRS=1 ;;
-  *) DUR=10 WARM=2 PAIRS=3 ;;
+  *) DUR=8 WARM=2 PAIRS=3 ;;
 esac
 CONNS=100 RATE=2000 SIZE=32 FLOODERS=${FLOODERS:-4}
 LIMIT="{ rate: 100/s, burst: 100 }"
