@@ -54,7 +54,7 @@ class Session {
   // Admission. With no filters the worker calls admit() at once. Otherwise start_filters()
   // runs the upgrade hooks: false means refused (`rejection` says why; the caller answers over
   // HTTP and deletes the session); true means admitted, or held until a filter resumes.
-  bool chain_empty() const { return binding_->chain.empty(); }
+  bool chain_empty() const { return chain().empty(); }
   bool start_filters(const filters::Request& req, filters::Rejection& rejection);
   void admit();
   // A deferred filter hook finished (from Worker::resume).
