@@ -10,6 +10,7 @@
 #include "config/loader.h"
 #include "proxy/file_limit.h"
 #include "proxy/log.h"
+#include "proxy/openssl_allocator.h"
 #include "proxy/server.h"
 
 namespace {
@@ -33,6 +34,7 @@ Signals: SIGTERM and SIGINT drain and exit 0.
 }  // namespace
 
 int main(int argc, char** argv) {
+  holdfast::install_openssl_allocator();
   std::string config_path;
   std::string level_override;
   bool validate = false;

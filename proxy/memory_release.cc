@@ -3,6 +3,7 @@
 #include <malloc.h>
 
 #include "proxy/jemalloc_api.h"
+#include "proxy/openssl_allocator.h"
 
 namespace holdfast {
 
@@ -35,6 +36,7 @@ void MemoryRelease::on_timer(uv_timer_t* timer) {
 }
 
 void release_free_memory() {
+  release_openssl_pool();
   if (mallctl == nullptr) {
     malloc_trim(0);
     return;

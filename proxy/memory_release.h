@@ -43,8 +43,8 @@ class MemoryRelease {
   uint64_t releases_ = 0;
 };
 
-// Returns the allocator's freed pages to the kernel: with jemalloc, this thread's cache and then
-// every arena's dirty pages; with glibc's malloc, malloc_trim.
+// Returns the allocators' freed pages to the kernel: the empty spans of OpenSSL's pool, then with
+// jemalloc this thread's cache and every arena's dirty pages, with glibc's malloc malloc_trim.
 void release_free_memory();
 
 }  // namespace holdfast

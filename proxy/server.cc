@@ -15,6 +15,7 @@
 #include "proxy/config_watch.h"
 #include "proxy/listen_socket.h"
 #include "proxy/log.h"
+#include "proxy/memory_release.h"
 #include "proxy/metrics.h"
 #include "proxy/reply_router.h"
 #include "proxy/worker.h"
@@ -283,6 +284,9 @@ void Server::check() {
   if (!announced_ready_ && ready()) {
     announced_ready_ = true;
     log::info("ready");
+    // Starting up, OpenSSL and the bus clients allocated and freed buffers of many sizes, once
+    // each; hand back their pages rather than keep them for sizes that will not come again.
+    release_free_memory();
   }
   if (!draining_ || stopped_) return;
   for (const auto& w : workers_) {

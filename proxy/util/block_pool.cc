@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <new>
 
+#include "proxy/util/intrusive_list.h"
+
 namespace holdfast::util {
 
 // At the start of each chunk, which is aligned to its size, so that a block finds its chunk by
@@ -43,23 +45,6 @@ BlockPool::~BlockPool() {
   std::free(spare_);
 }
 
-void BlockPool::link(Chunk*& list, Chunk* c) {
-  c->prev = nullptr;
-  c->next = list;
-  if (list != nullptr) list->prev = c;
-  list = c;
-}
-
-void BlockPool::unlink(Chunk*& list, Chunk* c) {
-  if (c->prev != nullptr) {
-    c->prev->next = c->next;
-  } else {
-    list = c->next;
-  }
-  if (c->next != nullptr) c->next->prev = c->prev;
-  c->prev = c->next = nullptr;
-}
-
 BlockPool::Chunk* BlockPool::new_chunk() {
   if (Chunk* c = spare_) {
     spare_ = nullptr;
@@ -82,7 +67,7 @@ void BlockPool::free_chunk(Chunk* c) {
 }
 
 void* BlockPool::allocate() {
-  if (partial_ == nullptr) link(partial_, new_chunk());
+  if (partial_ == nullptr) list_push(partial_, new_chunk());
   Chunk* c = partial_;
   void* block;
   if (c->free != nullptr) {
@@ -93,8 +78,8 @@ void* BlockPool::allocate() {
     ++c->carved;
   }
   if (++c->live == per_chunk_) {
-    unlink(partial_, c);
-    link(full_, c);
+    list_remove(partial_, c);
+    list_push(full_, c);
   }
   return block;
 }
@@ -104,11 +89,11 @@ void BlockPool::deallocate(void* block) {
   *static_cast<void**>(block) = c->free;
   c->free = block;
   if (c->live-- == per_chunk_) {
-    unlink(full_, c);
-    link(partial_, c);
+    list_remove(full_, c);
+    list_push(partial_, c);
   }
   if (c->live == 0) {
-    unlink(partial_, c);
+    list_remove(partial_, c);
     free_chunk(c);
   }
 }

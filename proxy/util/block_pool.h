@@ -32,8 +32,6 @@ class BlockPool {
 
  private:
   struct Chunk;
-  static void link(Chunk*& list, Chunk* c);
-  static void unlink(Chunk*& list, Chunk* c);
   Chunk* new_chunk();
   void free_chunk(Chunk* c);
 
