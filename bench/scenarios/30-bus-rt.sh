@@ -8,10 +8,12 @@
 # Redis are started when they are not running, and stopped again only then.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
-# Open-loop rates as percentages of the closed loop's rate on the same bus.
+# Open-loop rates as percentages of the closed loop's rate on the same bus. At 50%, the rate of
+# the added-latency target, PAIRS alternated pairs of PAIR_DUR seconds each, whose median the
+# report takes: one broker GC pause in one run of a single pair decides its p99.
 case "$MODE" in
-  quick) DUR=1 WARM=1 SHARES="50" ;;
-  *) DUR=10 WARM=2 SHARES="10 25 50" ;;
+  quick) DUR=1 WARM=1 SHARES="50" PAIRS=1 PAIR_DUR=1 ;;
+  *) DUR=10 WARM=2 SHARES="10 25 50" PAIRS=3 PAIR_DUR=6 ;;
 esac
 CONNS=100 INFLIGHT=10 SIZE=32
 KAFKA=127.0.0.1:9092 REDIS=127.0.0.1:6379
@@ -71,21 +73,28 @@ gc_of() {  # bus scenario since-ms
 }
 
 # One open-loop run through holdfast and the same rate through hf-bus-direct, with the echo
-# service's CPU and, for Kafka, the broker's GC pauses beside each.
-open_pair() {  # bus name-prefix server echo-pid rate direct-args...
-  local bus=$1 prefix=$2 server=$3 echo_pid=$4 rate=$5 e0 t0 out rc=0
-  shift 5
+# service's CPU and, for Kafka, the broker's GC pauses beside each. The runs are named
+# <prefix>-open-<rate><suffix> and <prefix>-direct-<rate><suffix>.
+# hf-bus-direct's arguments before the rate and after the size come as two words each, split on
+# spaces (no argument here has one).
+open_pair() {  # bus name-prefix server echo-pid rate suffix seconds "direct-head" "direct-tail"
+  local bus=$1 prefix=$2 server=$3 echo_pid=$4 rate=$5 suffix=$6 dur=$7 e0 t0 out rc=0
+  local -a head tail
+  read -ra head <<<"$8"
+  read -ra tail <<<"${9:-}"
+  local run=$prefix-open-$rate$suffix direct=$prefix-direct-$rate$suffix
   e0=$(cpu_ticks "$echo_pid") t0=$(now_ms)
-  measure "$prefix-open-$rate" "$server" --path "/$bus" --size $SIZE --connections $CONNS \
-    --rate "$rate" --duration "$DUR" --warmup "$WARM" || FAILED=1
-  record "{\"scenario\":\"$bus-rt-echo-cpu\",\"server\":\"hf-bus-echo\",\"exit\":0,\"of\":\"$prefix-open-$rate\",\"cpu_ticks\":$(($(cpu_ticks "$echo_pid") - e0))}"
-  gc_of "$bus" "$prefix-open-$rate" "$t0"
+  measure "$run" "$server" --path "/$bus" --size $SIZE --connections $CONNS \
+    --rate "$rate" --duration "$dur" --warmup "$WARM" || FAILED=1
+  record "{\"scenario\":\"$bus-rt-echo-cpu\",\"server\":\"hf-bus-echo\",\"exit\":0,\"of\":\"$run\",\"cpu_ticks\":$(($(cpu_ticks "$echo_pid") - e0))}"
+  gc_of "$bus" "$run" "$t0"
   t0=$(now_ms)
-  out=$("${LOAD_PIN[@]}" "$BENCH_BUILD/hf-bus-direct" "$@") || rc=$?
+  out=$("${LOAD_PIN[@]}" "$BENCH_BUILD/hf-bus-direct" "${head[@]}" "$rate" "$dur" "$WARM" \
+    "$SIZE" "${tail[@]}") || rc=$?
   [[ -n "$out" ]] || out='{}'
-  record "{\"scenario\":\"$prefix-direct-$rate\",\"server\":\"hf-bus-direct\",\"exit\":$rc,\"load\":$out}"
-  gc_of "$bus" "$prefix-direct-$rate" "$t0"
-  echo "  $prefix-direct-$rate: $out" >&2
+  record "{\"scenario\":\"$direct\",\"server\":\"hf-bus-direct\",\"exit\":$rc,\"load\":$out}"
+  gc_of "$bus" "$direct" "$t0"
+  echo "  $direct: $out" >&2
   [[ $rc -eq 0 ]] || FAILED=1
 }
 
@@ -113,8 +122,15 @@ for l in open(sys.argv[1]):
   for share in $SHARES; do
     rate=$((${sat:-0} * share / 100))
     [[ $rate -gt 0 ]] || continue
-    open_pair "$bus" "$bus-rt" holdfast-w1 "$echo_pid" "$rate" \
-      "${direct_args[@]}" "$rate" "$DUR" "$WARM" "$SIZE" "${direct_tail[@]}"
+    if [[ $share == 50 ]]; then
+      for ((i = 1; i <= PAIRS; i++)); do
+        open_pair "$bus" "$bus-rt" holdfast-w1 "$echo_pid" "$rate" "-pair$i" "$PAIR_DUR" \
+          "${direct_args[*]}" "${direct_tail[*]}"
+      done
+    else
+      open_pair "$bus" "$bus-rt" holdfast-w1 "$echo_pid" "$rate" "" "$DUR" \
+        "${direct_args[*]}" "${direct_tail[*]}"
+    fi
   done
 done
 
@@ -131,8 +147,8 @@ if [[ $MODE == full && ${KAFKA_SAT:-0} -gt 0 ]]; then
   sleep 2
   "${LOAD_PIN[@]}" "$LOAD" --port "$PORT" --path /kafka --connections 20 --closed 10 \
     --duration 2 --warmup 0 >/dev/null 2>&1 || true
-  open_pair kafka kafka-rt-plain holdfast-w1-plain "$KAFKA_ECHO" "$rate" \
-    kafka "$KAFKA" "$IN" "$OUT" "$rate" "$DUR" "$WARM" "$SIZE" plain
+  open_pair kafka kafka-rt-plain holdfast-w1-plain "$KAFKA_ECHO" "$rate" "" "$DUR" \
+    "kafka $KAFKA $IN $OUT" plain
 fi
-record "{\"scenario\":\"bus-rt-settings\",\"server\":\"-\",\"exit\":0,\"connections\":$CONNS,\"inflight\":$INFLIGHT,\"size\":$SIZE,\"duration\":$DUR,\"warmup\":$WARM,\"shares\":\"$SHARES\",\"maxlen\":$MAXLEN}"
+record "{\"scenario\":\"bus-rt-settings\",\"server\":\"-\",\"exit\":0,\"connections\":$CONNS,\"inflight\":$INFLIGHT,\"size\":$SIZE,\"duration\":$DUR,\"warmup\":$WARM,\"shares\":\"$SHARES\",\"pairs\":$PAIRS,\"pair_duration\":$PAIR_DUR,\"maxlen\":$MAXLEN}"
 exit $FAILED
