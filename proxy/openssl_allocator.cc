@@ -6,8 +6,6 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "proxy/util/exact_pool.h"
-
 namespace holdfast {
 namespace {
 
@@ -17,6 +15,14 @@ constexpr size_t kReserve = size_t{16} << 30;
 
 // Made once and never destroyed: OpenSSL frees its last objects after main returns.
 util::ExactPool* g_pool = nullptr;
+
+}  // namespace
+
+namespace openssl_memory {
+
+void use_pool(util::ExactPool* pool) {
+  g_pool = pool;
+}
 
 void* allocate(size_t size, const char*, int) {
   if (util::ExactPool::fits(size)) {
@@ -51,14 +57,17 @@ void* reallocate(void* p, size_t size, const char* file, int line) {
   return q;
 }
 
-}  // namespace
+}  // namespace openssl_memory
 
 void install_openssl_allocator() {
   if (g_pool != nullptr) return;
-  g_pool = new util::ExactPool(kReserve);
-  if (g_pool->reserved() == 0 || CRYPTO_set_mem_functions(allocate, reallocate, release) != 1) {
-    delete g_pool;
+  auto* pool = new util::ExactPool(kReserve);
+  g_pool = pool;
+  if (pool->reserved() == 0 ||
+      CRYPTO_set_mem_functions(openssl_memory::allocate, openssl_memory::reallocate,
+                               openssl_memory::release) != 1) {
     g_pool = nullptr;
+    delete pool;
   }
 }
 

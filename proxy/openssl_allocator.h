@@ -8,6 +8,10 @@
 // record buffers that OpenSSL allocates and frees around each read and write, stay with malloc.
 #pragma once
 
+#include <cstddef>
+
+#include "proxy/util/exact_pool.h"
+
 namespace holdfast {
 
 // Routes OpenSSL's allocations as above. Call first in main, before anything uses OpenSSL: once
@@ -16,5 +20,14 @@ void install_openssl_allocator();
 
 // Gives the kernel the pool's pages that hold no object (release_free_memory calls it).
 void release_openssl_pool();
+
+// The functions given to CRYPTO_set_mem_functions, here for the tests, which call them on a pool
+// of their own (use_pool) since their OpenSSL has allocated before they run.
+namespace openssl_memory {
+void use_pool(util::ExactPool* pool);
+void* allocate(size_t size, const char* file, int line);
+void* reallocate(void* p, size_t size, const char* file, int line);
+void release(void* p, const char* file, int line);
+}  // namespace openssl_memory
 
 }  // namespace holdfast
