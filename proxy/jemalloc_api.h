@@ -21,4 +21,9 @@ constexpr int arena(unsigned index) {
   return static_cast<int>((index + 1) << 20);
 }
 
+// Whether jemalloc is linked and is also the process's malloc. Not so when something in front of
+// it provides malloc (a sanitizer, an allocator in LD_PRELOAD): then memory from malloc must not
+// be given to dallocx, nor memory from mallocx to free.
+bool is_malloc();
+
 }  // namespace holdfast::jemalloc

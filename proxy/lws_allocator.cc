@@ -30,7 +30,7 @@ void* allocate(void* ptr, size_t size, const char* reason) {
 }  // namespace
 
 void install_lws_allocator() {
-  if (mallctl == nullptr || mallocx == nullptr || dallocx == nullptr) return;
+  if (mallctl == nullptr || dallocx == nullptr || !jemalloc::is_malloc()) return;
   static std::once_flag once;
   std::call_once(once, [] {
     // One arena for every worker: a buffer is taken and given back once per connection, and an

@@ -9,8 +9,8 @@
 
 namespace holdfast {
 
-// Makes libwebsockets allocate through holdfast; before the first context. Without jemalloc,
-// libwebsockets keeps its own allocator (malloc).
+// Makes libwebsockets allocate through holdfast; before the first context. Without jemalloc, or
+// when something else provides malloc, libwebsockets keeps its own allocator (malloc).
 void install_lws_allocator();
 
 }  // namespace holdfast

@@ -15,4 +15,10 @@ TEST_CASE("jemalloc flags: the same values as jemalloc.h") {
   CHECK(jemalloc::arena(4095) == MALLOCX_ARENA(4095));
 }
 
+TEST_CASE("jemalloc: not the malloc of a binary that does not link it") {
+  const bool linked = mallocx != nullptr;  // outside CHECK, which would take it by reference
+  CHECK_FALSE(linked);
+  CHECK_FALSE(jemalloc::is_malloc());
+}
+
 }  // namespace holdfast
