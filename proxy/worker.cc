@@ -75,7 +75,7 @@ bool Worker::init() {
   turn_prepare_.data = this;
   memory_release_.init(&loop_);
 
-  context_ = ws::create_context(*this, vhosts_);
+  context_ = ws::create_context(*this, vhosts_, &context_alive_);
   if (context_ == nullptr) return false;
   if (!make_bindings()) return false;
 
@@ -127,6 +127,9 @@ void Worker::run() {
   if (redis_) redis_->start();
   if (redis_sub_) redis_sub_->start();
   uv_run(&loop_, UV_RUN_DEFAULT);
+  // libwebsockets finishes destroying its context in steps, each after the loop has run.
+  for (int step = 0; step < 3 && ws::finish_context_destruction(context_alive_); ++step)
+    uv_run(&loop_, UV_RUN_DEFAULT);
   // Every handle is closed; nothing is left to run.
   uv_loop_close(&loop_);
   finished_.store(true, std::memory_order_release);

@@ -170,7 +170,7 @@ void log_emit(int level, const char* line) {
 
 }  // namespace
 
-lws_context* create_context(Worker& worker, std::vector<lws_vhost*>& vhosts) {
+lws_context* create_context(Worker& worker, std::vector<lws_vhost*>& vhosts, lws_context** alive) {
   lws_set_log_level(LLL_ERR | LLL_WARN, log_emit);
   install_lws_allocator();
   lws_context_creation_info info;
@@ -189,7 +189,9 @@ lws_context* create_context(Worker& worker, std::vector<lws_vhost*>& vhosts) {
   for (const auto& l : worker.runtime().listeners)
     info.pt_serv_buf_size =
         std::max<unsigned>(info.pt_serv_buf_size, static_cast<unsigned>(l.config->receive_buffer));
+  info.pcontext = alive;
   lws_context* ctx = lws_create_context(&info);
+  *alive = ctx;
   if (ctx == nullptr) {
     log::error("libwebsockets context not created", {{"worker", worker.index()}});
     return nullptr;
@@ -244,6 +246,12 @@ bool reload_certificate(lws_vhost* vhost, const std::string& cert, const std::st
 
 void destroy_context(lws_context* context) {
   if (context != nullptr) lws_context_destroy(context);
+}
+
+bool finish_context_destruction(lws_context* alive) {
+  if (alive == nullptr) return false;
+  lws_context_destroy(alive);
+  return true;
 }
 
 bool adopt(lws_vhost* vhost, int fd, bool tls) {
