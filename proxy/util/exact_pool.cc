@@ -22,7 +22,7 @@ void* map(size_t bytes, int protection) {
 ExactPool::ExactPool(size_t reserve) {
   // The range is reserved inaccessible, which costs no memory and no commit charge; a span becomes
   // writable when first used. One span more than asked keeps the first one aligned to its size.
-  for (size_t want = reserve / kSpan * kSpan; want >= kSpan; want /= 2) {
+  for (size_t want = reserve / kSpan * kSpan; want >= kSpan; want = want / 2 / kSpan * kSpan) {
     void* range = map(want + kSpan, PROT_NONE);
     if (range == nullptr) continue;
     void* table = map(want / kSpan * sizeof(Span), PROT_READ | PROT_WRITE);

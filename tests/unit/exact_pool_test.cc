@@ -1,5 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -97,6 +101,34 @@ TEST_CASE("exact pool: spans go back as they empty, through random use") {
     pool.deallocate(p);
   CHECK(pool.spans_in_use() <= std::size(sizes));
 }
+
+TEST_CASE("exact pool: the range is whole spans, however much is asked for") {
+  CHECK(ExactPool(3 * kMiB + 100).reserved() == 3 * kMiB);
+  CHECK(ExactPool(kMiB - 1).reserved() == 0);
+  ExactPool none(0);
+  CHECK(none.reserved() == 0);
+  CHECK_FALSE(none.owns(&none));
+}
+
+#if !defined(__SANITIZE_ADDRESS__)  // the sanitizer's own reservations exceed any such limit
+TEST_CASE("exact pool: under an address-space limit it reserves less, and works") {
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    rlimit limit{size_t{8} << 30, size_t{8} << 30};  // 8 GiB: far less than asked for below
+    if (setrlimit(RLIMIT_AS, &limit) != 0) _exit(2);
+    ExactPool pool(size_t{64} << 30);
+    const bool less = pool.reserved() >= kMiB && pool.reserved() < (size_t{8} << 30);
+    void* p = pool.allocate(7608);
+    const bool works = p != nullptr && pool.owns(p);
+    _exit(less && works ? 0 : 1);
+  }
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+}
+#endif
 
 TEST_CASE("exact pool: a full range gives nullptr, and spans given back are used again") {
   ExactPool pool(2 * kMiB);
