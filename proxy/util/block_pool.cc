@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <new>
 
-#include "proxy/util/intrusive_list.h"
+#include "proxy/util/slab_parts.h"
 
 namespace holdfast::util {
 
@@ -69,14 +69,7 @@ void BlockPool::free_chunk(Chunk* c) {
 void* BlockPool::allocate() {
   if (partial_ == nullptr) list_push(partial_, new_chunk());
   Chunk* c = partial_;
-  void* block;
-  if (c->free != nullptr) {
-    block = c->free;
-    c->free = *static_cast<void**>(block);
-  } else {
-    block = reinterpret_cast<std::byte*>(c) + kHeader + size_t{c->carved} * block_;
-    ++c->carved;
-  }
+  void* block = take_slot(*c, reinterpret_cast<std::byte*>(c) + kHeader, block_);
   if (++c->live == per_chunk_) {
     list_remove(partial_, c);
     list_push(full_, c);
@@ -86,8 +79,7 @@ void* BlockPool::allocate() {
 
 void BlockPool::deallocate(void* block) {
   auto* c = reinterpret_cast<Chunk*>(reinterpret_cast<uintptr_t>(block) & ~(kChunkSize - 1));
-  *static_cast<void**>(block) = c->free;
-  c->free = block;
+  give_slot(*c, block);
   if (c->live-- == per_chunk_) {
     list_remove(full_, c);
     list_push(partial_, c);

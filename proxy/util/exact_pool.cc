@@ -2,7 +2,7 @@
 
 #include <sys/mman.h>
 
-#include "proxy/util/intrusive_list.h"
+#include "proxy/util/slab_parts.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/lsan_interface.h>
@@ -95,14 +95,7 @@ void* ExactPool::allocate(size_t size) {
     list_push(list, s);
   }
   Span* s = list;
-  void* object;
-  if (s->free != nullptr) {
-    object = s->free;
-    s->free = *static_cast<void**>(object);
-  } else {
-    object = start_of(s) + size_t{s->carved} * s->slot;
-    ++s->carved;
-  }
+  void* object = take_slot(*s, start_of(s), s->slot);
   if (++s->live == s->capacity) list_remove(list, s);  // full: back in a list when one is freed
   return object;
 }
@@ -111,8 +104,7 @@ void ExactPool::deallocate(void* object) {
   std::lock_guard lock(mu_);
   Span* s = &spans_[static_cast<size_t>(static_cast<std::byte*>(object) - base_) / kSpan];
   Span*& list = partial_[s->slot / kQuantum];
-  *static_cast<void**>(object) = s->free;
-  s->free = object;
+  give_slot(*s, object);
   if (s->live-- == s->capacity) list_push(list, s);
   if (s->live == 0 && !(list == s && s->next == nullptr)) give_back(s);
 }
