@@ -75,8 +75,7 @@ bool Worker::init() {
   turn_prepare_.data = this;
   memory_release_.init(&loop_);
 
-  context_ = ws::create_context(*this, vhosts_, &context_alive_);
-  if (context_ == nullptr) return false;
+  if (!ws::create_context(*this, vhosts_, context_)) return false;
   if (!make_bindings()) return false;
 
   for (size_t l = 0; l < runtime_.listeners.size(); ++l) {
@@ -127,9 +126,12 @@ void Worker::run() {
   if (redis_) redis_->start();
   if (redis_sub_) redis_sub_->start();
   uv_run(&loop_, UV_RUN_DEFAULT);
-  // libwebsockets finishes destroying its context in steps, each after the loop has run.
-  for (int step = 0; step < 3 && ws::finish_context_destruction(context_alive_); ++step)
+  // libwebsockets destroys its context in steps, each after the loop has run. When connections
+  // were still closing, finish() started it and the last steps are left for after the loop.
+  for (int step = 0; step < 3 && context_ != nullptr; ++step) {
+    ws::destroy_context(context_);
     uv_run(&loop_, UV_RUN_DEFAULT);
+  }
   // Every handle is closed; nothing is left to run.
   uv_loop_close(&loop_);
   finished_.store(true, std::memory_order_release);
@@ -640,8 +642,7 @@ void Worker::finish() {
   const auto left = std::chrono::milliseconds(2000);
   if (kafka_) kafka_->flush(left);
   if (redis_) redis_->flush_and_stop(left);
-  ws::destroy_context(context_);
-  context_ = nullptr;
+  ws::destroy_context(context_);  // libwebsockets clears context_ once it is wholly freed
   // Every session is gone; filters close their own handles on this loop.
   bindings_.clear();
   for (auto& p : accept_polls_)

@@ -153,9 +153,8 @@ class Worker final : public BusAckSink, public filters::Host {
   WriteBatch write_batch_;
   std::vector<std::unique_ptr<uv_poll_t>> accept_polls_;
   std::vector<size_t> accept_listener_;  // accept_polls_[i] serves this listener
-  lws_context* context_ = nullptr;
-  lws_context* context_alive_ = nullptr;  // until libwebsockets has freed the context
-  std::vector<lws_vhost*> vhosts_;        // by listener
+  lws_context* context_ = nullptr;       // until libwebsockets has freed it (ws::create_context)
+  std::vector<lws_vhost*> vhosts_;       // by listener
   std::unique_ptr<KafkaProducer> kafka_;
   std::unique_ptr<RedisPublisher> redis_;
   std::unique_ptr<RedisSubscriber> redis_sub_;

@@ -170,7 +170,7 @@ void log_emit(int level, const char* line) {
 
 }  // namespace
 
-lws_context* create_context(Worker& worker, std::vector<lws_vhost*>& vhosts, lws_context** alive) {
+bool create_context(Worker& worker, std::vector<lws_vhost*>& vhosts, lws_context*& context) {
   lws_set_log_level(LLL_ERR | LLL_WARN, log_emit);
   install_lws_allocator();
   lws_context_creation_info info;
@@ -189,12 +189,12 @@ lws_context* create_context(Worker& worker, std::vector<lws_vhost*>& vhosts, lws
   for (const auto& l : worker.runtime().listeners)
     info.pt_serv_buf_size =
         std::max<unsigned>(info.pt_serv_buf_size, static_cast<unsigned>(l.config->receive_buffer));
-  info.pcontext = alive;
-  lws_context* ctx = lws_create_context(&info);
-  *alive = ctx;
+  info.pcontext = &context;  // libwebsockets clears it once the context is wholly freed
+  context = lws_create_context(&info);
+  lws_context* ctx = context;
   if (ctx == nullptr) {
     log::error("libwebsockets context not created", {{"worker", worker.index()}});
-    return nullptr;
+    return false;
   }
   const auto& rt = worker.runtime();
   for (size_t l = 0; l < rt.listeners.size(); ++l) {
@@ -218,7 +218,8 @@ lws_context* create_context(Worker& worker, std::vector<lws_vhost*>& vhosts, lws
       log::error("libwebsockets vhost not created",
                  {{"worker", worker.index()}, {"listener", static_cast<uint64_t>(l)}});
       lws_context_destroy(ctx);
-      return nullptr;
+      context = nullptr;
+      return false;
     }
     auto* vd = static_cast<VhostData*>(
         lws_protocol_vh_priv_zalloc(vh, protocol_of(vh), sizeof(VhostData)));
@@ -231,7 +232,7 @@ lws_context* create_context(Worker& worker, std::vector<lws_vhost*>& vhosts, lws
     }
     vhosts.push_back(vh);
   }
-  return ctx;
+  return true;
 }
 
 bool reload_certificate(lws_vhost* vhost, const std::string& cert, const std::string& key,
@@ -246,12 +247,6 @@ bool reload_certificate(lws_vhost* vhost, const std::string& cert, const std::st
 
 void destroy_context(lws_context* context) {
   if (context != nullptr) lws_context_destroy(context);
-}
-
-bool finish_context_destruction(lws_context* alive) {
-  if (alive == nullptr) return false;
-  lws_context_destroy(alive);
-  return true;
 }
 
 bool adopt(lws_vhost* vhost, int fd, bool tls) {

@@ -17,12 +17,11 @@ class Worker;
 namespace holdfast::ws {
 
 // One vhost per listener, none of which listens: sockets are accepted by the worker and adopted.
-// `*alive` is the context until libwebsockets has freed all of it, then nullptr.
-lws_context* create_context(Worker& worker, std::vector<lws_vhost*>& vhosts, lws_context** alive);
+// `context` stays set until libwebsockets has freed all of the context, which takes
+// destroy_context() and then turns of the loop; libwebsockets clears it then.
+bool create_context(Worker& worker, std::vector<lws_vhost*>& vhosts, lws_context*& context);
+// One step of destroying the context; the first starts it.
 void destroy_context(lws_context* context);
-// After the worker's loop has ended: if libwebsockets left the context half destroyed (`alive`
-// from create_context is not yet nullptr), takes it a step further and says so.
-bool finish_context_destruction(lws_context* alive);
 // Loads a TLS listener's certificate chain and key again into its vhost (the worker's thread).
 bool reload_certificate(lws_vhost* vhost, const std::string& cert, const std::string& key,
                         std::string& error);
