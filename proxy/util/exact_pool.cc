@@ -59,6 +59,10 @@ std::byte* ExactPool::start_of(const Span* s) const {
   return base_ + static_cast<size_t>(s - spans_) * kSpan;
 }
 
+ExactPool::Span* ExactPool::span_of(const void* object) const {
+  return &spans_[static_cast<size_t>(static_cast<const std::byte*>(object) - base_) / kSpan];
+}
+
 ExactPool::Span* ExactPool::take_span(uint32_t slot) {
   Span* s = unused_;
   if (s != nullptr) {
@@ -102,7 +106,7 @@ void* ExactPool::allocate(size_t size) {
 
 void ExactPool::deallocate(void* object) {
   std::lock_guard lock(mu_);
-  Span* s = &spans_[static_cast<size_t>(static_cast<std::byte*>(object) - base_) / kSpan];
+  Span* s = span_of(object);
   Span*& list = partial_[s->slot / kQuantum];
   give_slot(*s, object);
   if (s->live-- == s->capacity) list_push(list, s);
@@ -111,7 +115,7 @@ void ExactPool::deallocate(void* object) {
 
 // Without the lock: a span's slot size does not change while it holds an object.
 size_t ExactPool::size_of(const void* object) const {
-  return spans_[static_cast<size_t>(static_cast<const std::byte*>(object) - base_) / kSpan].slot;
+  return span_of(object)->slot;
 }
 
 void ExactPool::release_empty() {

@@ -67,6 +67,7 @@ class ExactPool {
   Span* take_span(uint32_t slot);  // nullptr when the range is full
   void give_back(Span* s);
   std::byte* start_of(const Span* s) const;
+  Span* span_of(const void* object) const;  // owns(object)
 
   mutable std::mutex mu_;
   std::byte* base_ = nullptr;
