@@ -195,6 +195,21 @@ start_echo() {  # holdfast-w1|holdfast-w1-rx<N>k|holdfast-w1-ping|holdfast-w2|lw
   esac
 }
 
+# Opens `connections` idle connections to the server on PORT with hf-load --idle over `procs`
+# processes, held for `seconds`, and returns once all are open. The load runs on in the
+# background as IDLE_PID, writing its report to `out` when it ends.
+hold_idle() {  # connections procs seconds out client-args...
+  local n=$1 procs=$2 seconds=$3 out=$4 p
+  shift 4
+  rm -f "$BENCH_TMP"/ready.*
+  "${LOAD_PIN[@]}" "$LOAD" --port "$PORT" "$@" --idle --connections "$n" --procs "$procs" \
+    --src-count 16 --duration "$seconds" --ready-file "$BENCH_TMP/ready" >"$out" &
+  IDLE_PID=$!
+  for ((p = 0; p < procs; ++p)); do
+    for _ in $(seq 1200); do [[ -e "$BENCH_TMP/ready.$p" ]] && break; sleep 0.05; done
+  done
+}
+
 # Opens `connections` idle connections to a fresh echo server with hf-load --idle over `procs`
 # processes, and records the server's RSS and the machine's Slab before and `settle` seconds
 # (default 0.5, less than IDLE_HOLD) after the last one opened.
@@ -206,16 +221,10 @@ idle_measure() {  # scenario server connections procs [settle]
   start_echo "$server"
   sleep 0.5
   rss0=$(rss_kb "$SERVER_PID") slab0=$(slab_kb)
-  rm -f "$BENCH_TMP"/ready.*
-  "${LOAD_PIN[@]}" "$LOAD" --port "$PORT" "${client[@]}" --idle --connections "$n" --procs "$procs" \
-    --src-count 16 --duration "$IDLE_HOLD" --ready-file "$BENCH_TMP/ready" >"$BENCH_TMP/idle.json" &
-  local lpid=$! p
-  for ((p = 0; p < procs; ++p)); do
-    for _ in $(seq 1200); do [[ -e "$BENCH_TMP/ready.$p" ]] && break; sleep 0.05; done
-  done
+  hold_idle "$n" "$procs" "$IDLE_HOLD" "$BENCH_TMP/idle.json" "${client[@]}"
   sleep "$settle"
   rss1=$(rss_kb "$SERVER_PID") slab1=$(slab_kb)
-  wait "$lpid" || rc=$?
+  wait "$IDLE_PID" || rc=$?
   record "{\"scenario\":\"$scenario\",\"server\":\"$server\",\"exit\":$rc,\"rss0_kb\":$rss0,\"rss1_kb\":$rss1,\"slab0_kb\":$slab0,\"slab1_kb\":$slab1,\"hold_s\":$IDLE_HOLD,\"settle_s\":$settle,\"load\":$(cat "$BENCH_TMP/idle.json")}"
   echo "  $scenario $server: rss $rss0 -> $rss1 KiB, slab $slab0 -> $slab1 KiB" >&2
   stop_server

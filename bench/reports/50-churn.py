@@ -23,12 +23,21 @@ def section(ctx):
           "a table as long as the file limit each time a connection closes, so the limit is a "
           "cost of every cycle; each server is divided by hf-lws-echo at the same limit.")
         p("")
+    if s.get("held"):
+        p(f"`churn-plain-held` is plain churn at the inherited limit while {s['held']} more "
+          "connections stay open and idle on the same server (`hf-load --idle`), as a server in "
+          "production churns beside the connections it holds. hf-lws-echo keeps libwebsockets' "
+          "default validity timer, one per connection in a sorted list that each new connection "
+          "walks; holdfast leaves that timer off and keeps connections alive with its own "
+          "keepalive. It is divided by hf-lws-echo in the same run.")
+        p("")
     p("| run | server | upgrades/s | p50 µs | p99 µs | CPU µs/upgrade | upgrades per core-second "
       "| ÷ lws-echo | target per core | met |")
     p("|---|---|---|---|---|---|---|---|---|---|")
-    def base_cpu(server):
+    def base_cpu(scenario, server):
         suffix = server[server.index("-fl"):] if "-fl" in server else ""
-        base = ctx.find("churn-plain", "lws-echo" + suffix)
+        held = scenario.endswith("-held")
+        base = ctx.find("churn-plain-held" if held else "churn-plain", "lws-echo" + suffix)
         return ctx.cpu_per_msg(base, base["load"]["upgrades"]) if base else None
 
     for r in ctx.rows:
@@ -44,5 +53,5 @@ def section(ctx):
         met = ("yes" if per_core and per_core >= target else "no") if target else ""
         p(f"| {r['scenario']} | {r['server']} | {L['upgrades_per_s']:.0f} | {L['p50_us']:.0f} | "
           f"{L['p99_us']:.0f} | {ctx.fmt(cpu, '.1f')} | {ctx.fmt(per_core, '.0f')} | "
-          f"{ctx.ratio(base_cpu(r['server']), cpu) if cpu else 'n/a'} | {target or ''} | {met} |")
+          f"{ctx.ratio(base_cpu(r['scenario'], r['server']), cpu) if cpu else 'n/a'} | {target or ''} | {met} |")
     return out
