@@ -159,6 +159,18 @@ PY
 }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 slab_kb() { awk '/^Slab:/ {print $2}' /proc/meminfo; }
+# A process's private memory: its RSS less the pages of files it maps (code of its libraries
+# among them, shared with every process that maps them and paged in as first used).
+anon_kb() { awk '/^RssAnon:/ {print $2}' "/proc/$1/status"; }
+# A server's RSS and private memory and the machine's Slab, in KiB: "rss anon slab".
+mem_kb() { echo "$(rss_kb "$1") $(anon_kb "$1") $(slab_kb)"; }
+# The JSON fields of a before and an after of mem_kb.
+mem_json() {  # before after
+  local b a
+  read -ra b <<<"$1"
+  read -ra a <<<"$2"
+  echo "\"rss0_kb\":${b[0]},\"rss1_kb\":${a[0]},\"anon0_kb\":${b[1]},\"anon1_kb\":${a[1]},\"slab0_kb\":${b[2]},\"slab1_kb\":${a[2]}"
+}
 record() { echo "$1" >>"$RAW"; }
 
 # One hf-load run against the running server; records its output with the server's CPU and RSS.
@@ -214,19 +226,19 @@ hold_idle() {  # connections procs seconds out client-args...
 # processes, and records the server's RSS and the machine's Slab before and `settle` seconds
 # (default 0.5, less than IDLE_HOLD) after the last one opened.
 idle_measure() {  # scenario server connections procs [settle]
-  local scenario=$1 server=$2 n=$3 procs=$4 settle=${5:-0.5} rss0 slab0 rss1 slab1 rc=0
+  local scenario=$1 server=$2 n=$3 procs=$4 settle=${5:-0.5} m0 m1 rc=0
   local client=(--path /echo)
   # Centrifugo's clients connect with a command first; unanswered, it closes them.
   [[ $server == centrifugo ]] && client=(--path /connection/websocket --hello '{"id":1,"connect":{}}')
   start_echo "$server"
   sleep 0.5
-  rss0=$(rss_kb "$SERVER_PID") slab0=$(slab_kb)
+  m0=$(mem_kb "$SERVER_PID")
   hold_idle "$n" "$procs" "$IDLE_HOLD" "$BENCH_TMP/idle.json" "${client[@]}"
   sleep "$settle"
-  rss1=$(rss_kb "$SERVER_PID") slab1=$(slab_kb)
+  m1=$(mem_kb "$SERVER_PID")
   wait "$IDLE_PID" || rc=$?
-  record "{\"scenario\":\"$scenario\",\"server\":\"$server\",\"exit\":$rc,\"rss0_kb\":$rss0,\"rss1_kb\":$rss1,\"slab0_kb\":$slab0,\"slab1_kb\":$slab1,\"hold_s\":$IDLE_HOLD,\"settle_s\":$settle,\"load\":$(cat "$BENCH_TMP/idle.json")}"
-  echo "  $scenario $server: rss $rss0 -> $rss1 KiB, slab $slab0 -> $slab1 KiB" >&2
+  record "{\"scenario\":\"$scenario\",\"server\":\"$server\",\"exit\":$rc,$(mem_json "$m0" "$m1"),\"hold_s\":$IDLE_HOLD,\"settle_s\":$settle,\"load\":$(cat "$BENCH_TMP/idle.json")}"
+  echo "  $scenario $server: rss, private, slab KiB: $m0 -> $m1" >&2
   stop_server
   [[ $rc -eq 0 ]]
 }

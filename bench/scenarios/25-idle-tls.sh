@@ -28,24 +28,24 @@ listeners:
 YAML
 
 idle_tls() {  # server connections
-  local server=$1 n=$2 rss0 slab0 rss1 slab1 rc=0
+  local server=$1 n=$2 m0 m1 rc=0
   case "$server" in
     holdfast-w1) start_server "$server" "$HOLDFAST" -c "$TLS_CONFIG" ;;
     lws-echo) start_server "$server" "$BENCH_BUILD/hf-lws-echo" --port "$PORT" \
       --cert "$BENCH_TMP/cert.pem" --key "$BENCH_TMP/key.pem" ;;
   esac
   sleep 0.5
-  rss0=$(rss_kb "$SERVER_PID") slab0=$(slab_kb)
+  m0=$(mem_kb "$SERVER_PID")
   rm -f "$BENCH_TMP/ready"
   "${LOAD_PIN[@]}" /usr/bin/python3 "$ROOT/bench/tls_idle/hold.py" "$PORT" /echo "$n" \
     "$BENCH_TMP/ready" "$HOLD" >"$BENCH_TMP/idle.json" &
   local lpid=$!
   for _ in $(seq 1200); do [[ -e "$BENCH_TMP/ready" ]] && break; sleep 0.05; done
   sleep 0.5
-  rss1=$(rss_kb "$SERVER_PID") slab1=$(slab_kb)
+  m1=$(mem_kb "$SERVER_PID")
   wait "$lpid" || rc=$?
-  record "{\"scenario\":\"idle-tls-$n\",\"server\":\"$server\",\"exit\":$rc,\"rss0_kb\":$rss0,\"rss1_kb\":$rss1,\"slab0_kb\":$slab0,\"slab1_kb\":$slab1,\"load\":$(cat "$BENCH_TMP/idle.json")}"
-  echo "  idle-tls-$n $server: rss $rss0 -> $rss1 KiB, slab $slab0 -> $slab1 KiB" >&2
+  record "{\"scenario\":\"idle-tls-$n\",\"server\":\"$server\",\"exit\":$rc,$(mem_json "$m0" "$m1"),\"load\":$(cat "$BENCH_TMP/idle.json")}"
+  echo "  idle-tls-$n $server: rss, private, slab KiB: $m0 -> $m1" >&2
   stop_server
   [[ $rc -eq 0 ]]
 }
