@@ -44,6 +44,8 @@ def memory_plot(ctx):
             continue
         label = r["server"] + (" (TLS)" if "tls" in r["scenario"] else "")
         before, after = ("anon0_kb", "anon1_kb") if "anon1_kb" in r else ("rss0_kb", "rss1_kb")
+        if "anon1_kb" not in r:
+            label += " (RSS)"
         series.setdefault(label, []).append((n, (r[after] - r[before]) * 1024 / n))
     if not series:
         return None
@@ -54,7 +56,7 @@ def memory_plot(ctx):
     ax.axhline(2048, color="grey", linestyle=":", label="target, plaintext (2 KiB)")
     ax.set_xscale("log")
     ax.set_xlabel("idle connections")
-    ax.set_ylabel("server private memory per connection, bytes")
+    ax.set_ylabel("server private memory per connection, bytes")  # RSS where marked
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
     ax.set_title("Idle connections: memory per connection")
