@@ -50,7 +50,17 @@ struct Options {
   std::string src_base = "127.0.0.2";
   int src_count = 8;
   size_t size = 64;
+  // PATH: PATH.start is made just before the first record is published and PATH.end once the
+  // drain is over, before the subscribers close, so a caller can take the server's CPU over the
+  // deliveries alone, without connecting and closing.
+  std::string window_file;
 };
+
+// Creates an empty file at `path`; false when it cannot.
+bool Touch(const std::string& path) {
+  FILE* f = std::fopen(path.c_str(), "w");
+  return f != nullptr && std::fclose(f) == 0;
+}
 
 struct Payload {
   uint64_t seq;
@@ -453,6 +463,8 @@ bool Parse(int argc, char** argv, Options* o) {
       o->src_count = std::atoi(v);
     else if (a == "--size")
       o->size = static_cast<size_t>(std::atoi(v));
+    else if (a == "--window-file")
+      o->window_file = v;
     else
       return false;
   }
@@ -469,7 +481,7 @@ int main(int argc, char** argv) {
         "usage: hf-fanout [--host H] [--port P] [--path P] [--subscribers N] [--procs K]\n"
         "                 [--rate R] [--duration S] [--warmup S] [--drain S] [--redis HOST:PORT]\n"
         "                 [--channel C] [--http HOST:PORT/PATH] [--centrifugo HOST:PORT]\n"
-        "                 [--size B] [--src-base IP] [--src-count N]\n"
+        "                 [--size B] [--src-base IP] [--src-count N] [--window-file PATH]\n"
         "N subscribers over K processes; R records/s PUBLISHed to C once all are open.\n"
         "Prints one JSON line; exits 1 when any record was lost, repeated or reordered.\n",
         stderr);
@@ -524,6 +536,7 @@ int main(int argc, char** argv) {
     }
     std::string payload(o.size, 'f');
     const double interval = 1e9 / o.rate;
+    if (!o.window_file.empty() && !Touch(o.window_file + ".start")) all_ready = false;
     for (uint64_t k = 0;; ++k) {
       const uint64_t due = start + static_cast<uint64_t>(static_cast<double>(k) * interval);
       if (due >= to) break;
@@ -536,6 +549,7 @@ int main(int argc, char** argv) {
       ++published;
     }
     usleep(static_cast<useconds_t>(o.drain_s * 1e6));  // the last records' way through
+    if (!o.window_file.empty() && !Touch(o.window_file + ".end")) all_ready = false;
   }
   auto merged = std::make_unique<Result>();
   bool complete = all_ready;

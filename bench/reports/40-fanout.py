@@ -15,8 +15,11 @@ def section(ctx):
       "`holdfast:channel:bench` in Redis on a fixed schedule, each carrying its number and its "
       "due time. Every subscriber must get every record, in order, once. Latency runs from the "
       f"due time to the subscriber's read. {s['duration']} s measured after {s['warmup']} s. "
-      "CPU per delivery is holdfast's utime+stime over the whole run (connecting included) ÷ "
-      "every delivery; deliveries per core-second is its inverse.")
+      "CPU per delivery is the server's utime+stime from just before the first record is "
+      "published to the end of the drain after the last (`hf-fanout --window-file`) ÷ every "
+      "delivery, so connecting and closing the subscribers, which the churn scenario measures, "
+      "are left out (the whole run's CPU is in the raw records, `cpu_ticks_run`); deliveries per "
+      "core-second is its inverse.")
     p("")
     p(f"holdfast runs at {s['rates'].replace(' ', ', ')} records/s; the peers at "
       f"{s.get('peer_rates', s['rates']).replace(' ', ', ')}, where each already takes most of "
