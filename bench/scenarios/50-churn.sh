@@ -9,7 +9,7 @@ set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 case "$MODE" in
   quick) DUR=1 WARM=0.5 ;;
-  *) DUR=8 WARM=1 ;;
+  *) DUR=6 WARM=1 ;;
 esac
 SLOTS=64
 TOKEN=$(/usr/bin/python3 "$ROOT/bench/churn/mint_rs256.py" "$BENCH_TMP/jwks.json")
