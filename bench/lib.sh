@@ -172,6 +172,18 @@ mem_json() {  # before after
   echo "\"rss0_kb\":${b[0]},\"rss1_kb\":${a[0]},\"anon0_kb\":${b[1]},\"anon1_kb\":${a[1]},\"slab0_kb\":${b[2]},\"slab1_kb\":${a[2]}"
 }
 record() { echo "$1" >>"$RAW"; }
+# Waits until `file` exists: while process `pid` runs when one is given, else for at most a minute.
+wait_file() {  # file [pid]
+  local polls=0
+  while [[ ! -e $1 ]]; do
+    if [[ -n ${2:-} ]]; then
+      kill -0 "$2" 2>/dev/null || return 1
+    elif ((++polls > 3000)); then
+      return 1
+    fi
+    sleep 0.02
+  done
+}
 
 # One hf-load run against the running server; records its output with the server's CPU and RSS.
 measure() {  # scenario server hf-load-args...
@@ -218,7 +230,7 @@ hold_idle() {  # connections procs seconds out client-args...
     --src-count 16 --duration "$seconds" --ready-file "$BENCH_TMP/ready" >"$out" &
   IDLE_PID=$!
   for ((p = 0; p < procs; ++p)); do
-    for _ in $(seq 1200); do [[ -e "$BENCH_TMP/ready.$p" ]] && break; sleep 0.05; done
+    wait_file "$BENCH_TMP/ready.$p" || true
   done
 }
 

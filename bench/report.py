@@ -32,6 +32,15 @@ class Context:
     def all(self, scenario_prefix):
         return [r for r in self.rows if r["scenario"].startswith(scenario_prefix)]
 
+    @staticmethod
+    def memory_per_conn(r, n, kind="rss"):
+        """Bytes per connection that a record's server grew by: kind "rss" (VmRSS) or "anon"
+        (private memory, RssAnon); None when the record lacks it or counts no connection."""
+        before, after = f"{kind}0_kb", f"{kind}1_kb"
+        if after not in r or not n:
+            return None
+        return (r[after] - r[before]) * 1024 / n
+
     def cpu_per_msg(self, r, count=None):
         """The server's CPU µs per message: its utime+stime over the run / messages moved."""
         n = count if count is not None else r["load"].get("received", 0)

@@ -17,19 +17,13 @@ def at_the_limit(ctx):
     n = int(r["scenario"][len("idle-max-"):])
     if r["exit"] != 0:
         return out + [f"holdfast (`workers: 1`) with {n} connections: failed: `{r.get('load')}`"]
-    per = (r["rss1_kb"] - r["rss0_kb"]) * 1024 / n
+    per = ctx.memory_per_conn(r, n)
     out.append(f"holdfast (`workers: 1`) held {r['load']['connected']} of {n} idle connections "
                f"(`ulimit -n` less 64), opened by `hf-load --idle --procs 2`: RSS "
                f"{r['rss0_kb']} → {r['rss1_kb']} KiB, {per:.0f} bytes per connection; "
-               f"{ctx.fmt(private_per(r, n), '.0f')} bytes of private memory per connection.")
+               f"{ctx.fmt(ctx.memory_per_conn(r, n, 'anon'), '.0f')} bytes of private memory "
+               "per connection.")
     return out
-
-
-def private_per(r, n):
-    """Private memory (RssAnon) added per connection, or None for records without it."""
-    if "anon1_kb" not in r:
-        return None
-    return (r["anon1_kb"] - r["anon0_kb"]) * 1024 / n
 
 
 def table(ctx, prefix, title, target):
@@ -69,7 +63,7 @@ def table(ctx, prefix, title, target):
     counts = sorted({int(r["scenario"][len(prefix):]) for r in rows})
     for n in counts:
         base = ctx.find(f"{prefix}{n}", "lws-echo")
-        base_per = private_per(base, n) if base else None
+        base_per = ctx.memory_per_conn(base, n, "anon") if base else None
         for name in ("holdfast-w1", "holdfast-w1-ping", "lws-echo", "centrifugo"):
             r = ctx.find(f"{prefix}{n}", name)
             ran = any(x["scenario"] == f"{prefix}{n}" and x["server"] == name for x in ctx.rows)
@@ -78,8 +72,8 @@ def table(ctx, prefix, title, target):
             if r is None:
                 p(f"| {name} | {n} | failed | | | | | | |")
                 continue
-            per = (r["rss1_kb"] - r["rss0_kb"]) * 1024 / n
-            private = private_per(r, n)
+            per = ctx.memory_per_conn(r, n)
+            private = ctx.memory_per_conn(r, n, "anon")
             slab = (r["slab1_kb"] - r["slab0_kb"]) * 1024 / n
             p(f"| {name} | {n} | {r['load']['connected']} | {r['rss0_kb']} | {r['rss1_kb']} | "
               f"{per:.0f} | {ctx.fmt(private, '.0f')} | {slab:.0f} | "

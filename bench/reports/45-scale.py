@@ -18,7 +18,7 @@ def section(ctx):
     if r["exit"] != 0:
         return out + [f"Failed: `{L}`"]
     n = L["connected"]
-    per = (r["rss1_kb"] - r["rss0_kb"]) * 1024 / n if n else 0
+    per = ctx.memory_per_conn(r, n) or 0
     out += [
         "| subscribers connected | open files per instance (most) | deliveries/s | p50 µs "
         "| p99 µs | max µs | RSS of all instances, KiB | RSS bytes/conn |",

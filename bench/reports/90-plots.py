@@ -43,10 +43,11 @@ def memory_plot(ctx):
         if not n:
             continue
         label = r["server"] + (" (TLS)" if "tls" in r["scenario"] else "")
-        before, after = ("anon0_kb", "anon1_kb") if "anon1_kb" in r else ("rss0_kb", "rss1_kb")
-        if "anon1_kb" not in r:
+        per = ctx.memory_per_conn(r, n, "anon")
+        if per is None:
+            per = ctx.memory_per_conn(r, n)
             label += " (RSS)"
-        series.setdefault(label, []).append((n, (r[after] - r[before]) * 1024 / n))
+        series.setdefault(label, []).append((n, per))
     if not series:
         return None
     fig, ax = plt.subplots(figsize=(7, 4.2))

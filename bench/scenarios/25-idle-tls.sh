@@ -40,7 +40,7 @@ idle_tls() {  # server connections
   "${LOAD_PIN[@]}" /usr/bin/python3 "$ROOT/bench/tls_idle/hold.py" "$PORT" /echo "$n" \
     "$BENCH_TMP/ready" "$HOLD" >"$BENCH_TMP/idle.json" &
   local lpid=$!
-  for _ in $(seq 1200); do [[ -e "$BENCH_TMP/ready" ]] && break; sleep 0.05; done
+  wait_file "$BENCH_TMP/ready" || true
   sleep 0.5
   m1=$(mem_kb "$SERVER_PID")
   wait "$lpid" || rc=$?

@@ -56,9 +56,9 @@ else
   record "{\"scenario\":\"fanout-centrifugo-missing\",\"server\":\"centrifugo\",\"exit\":0}"
 fi
 
-# The server's CPU ticks once `file` exists (polled every 20 ms), or once `pid` has ended.
+# The server's CPU ticks once `file` exists, or once `pid` has ended.
 ticks_when() {  # file pid
-  while [[ ! -e $1 ]] && kill -0 "$2" 2>/dev/null; do sleep 0.02; done
+  wait_file "$1" "$2" || true
   cpu_ticks "$SERVER_PID"
 }
 
