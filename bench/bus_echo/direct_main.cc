@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -87,6 +88,14 @@ struct Run {
   }
 };
 
+// Sleeps until `due` on NowNs's clock. The sender sleeps as hf-load does between sends, and does
+// not spin: spinning took most of a core from the bus client's own threads and the machine's.
+void SleepUntil(uint64_t due) {
+  const timespec at{static_cast<time_t>(due / 1000000000u), static_cast<long>(due % 1000000000u)};
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, nullptr) == EINTR && !g_stop) {
+  }
+}
+
 // Sends on schedule until the end; `send` writes one payload to a connection, and `flush` runs
 // whenever the next message is not yet due.
 template <typename Send, typename Flush>
@@ -97,9 +106,9 @@ void SendLoop(Run& run, Send send, Flush flush) {
   for (uint64_t k = 0;; ++k) {
     const uint64_t due = run.start_ns + static_cast<uint64_t>(static_cast<double>(k) * interval);
     if (due >= end || g_stop) break;
-    if (NowNs() < due && !flush()) break;
-    for (uint64_t now = NowNs(); now < due; now = NowNs()) {
-      if (due - now > 200000) usleep(static_cast<useconds_t>((due - now - 100000) / 1000));
+    if (NowNs() < due) {
+      if (!flush()) break;
+      SleepUntil(due);
     }
     const Payload p{k, due};
     std::memcpy(buf.data(), &p, sizeof p);
