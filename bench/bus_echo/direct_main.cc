@@ -88,8 +88,9 @@ struct Run {
   }
 };
 
-// Sleeps until `due` on NowNs's clock. The sender sleeps as hf-load does between sends, and does
-// not spin: spinning took most of a core from the bus client's own threads and the machine's.
+// Sleeps until `due` on NowNs's clock: the sender waits between messages as hf-load does. A sender
+// that spins keeps its core from ever idling, which gives the direct trip a tighter tail than a
+// client that sleeps, like hf-load in the runs through holdfast, could see (bench/README.md).
 void SleepUntil(uint64_t due) {
   const timespec at{static_cast<time_t>(due / 1000000000u), static_cast<long>(due % 1000000000u)};
   while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, nullptr) == EINTR && !g_stop) {
