@@ -77,16 +77,18 @@ class Room {
   }
 
   double channels() const { return proxy_.metric("holdfast_channels_active"); }
-  double wait_channels(double want) const {
-    return proxy_.wait_metric(
-        "holdfast_channels_active", [&](double v) { return v == want; }, kWait);
-  }
+  double wait_channels(double want) const { return wait_for("holdfast_channels_active", want); }
 
  private:
+  // Waits until the gauge `name` reads `want`, and returns what it last read.
+  double wait_for(std::string_view name, double want) const {
+    return proxy_.wait_metric(
+        name, [&](double v) { return v == want; }, kWait);
+  }
+
   void wait_active() {
     const auto want = static_cast<double>(clients_.size());
-    CHECK(proxy_.wait_metric(
-              "holdfast_connections_active", [&](double v) { return v == want; }, kWait) == want);
+    CHECK(wait_for("holdfast_connections_active", want) == want);
   }
 
   std::string prefix_;
