@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "../common/histogram.h"
+#include "../common/self_test.h"
 #include "../common/ws.h"
 
 namespace {
@@ -31,6 +32,7 @@ struct Options {
   std::string header;  // one extra request header line, e.g. "Authorization: Bearer ..."
   int slots = 64;
   double duration_s = 10, warmup_s = 1;
+  double timeout_s = 5;  // for each connection's upgrade, echo and close
   std::string src_base = "127.0.0.2";
   int src_count = 16;
 };
@@ -73,6 +75,7 @@ class Churn {
       const int n = epoll_wait(ep_, events.data(), static_cast<int>(events.size()), 50);
       for (int e = 0; e < n; ++e)
         Step(events[static_cast<size_t>(e)].data.u32, events[static_cast<size_t>(e)].events);
+      FailStuck();
     }
     for (Slot& s : slots_)
       if (s.fd >= 0) close(s.fd);
@@ -104,6 +107,16 @@ class Churn {
     if (t_.first_error.empty()) t_.first_error = why;
     ++t_.failures;
     Drop(s, false);
+  }
+
+  // Fails a connection that has waited longer than --timeout since its connect began: an upgrade,
+  // echo or close the server never answered, which would otherwise only make the run slower.
+  void FailStuck() {
+    const uint64_t now = NowNs();
+    const auto limit = static_cast<uint64_t>(o_.timeout_s * 1e9);
+    for (Slot& s : slots_) {
+      if (s.fd >= 0 && now - s.started > limit) Fail(s, "no answer within the timeout");
+    }
   }
 
   void Drop(Slot& s, bool reset) {
@@ -199,9 +212,12 @@ class Churn {
       return;
     const std::string payload = s.in.substr(f.header_len, static_cast<size_t>(f.payload_len));
     s.in.erase(0, f.header_len + static_cast<size_t>(f.payload_len));
+    const bool data = f.opcode < 8;  // text, binary or continuation; 8 and on are control frames
+    if (data && (s.state != State::kEchoing || f.opcode != hfbench::kText || payload != s.message))
+      return Fail(s, "a message that is not this connection's echo: '" + payload + "'");
     if (s.state == State::kEchoing) {
-      if (f.opcode != hfbench::kText || payload != s.message)
-        return Fail(s, "wrong echo: '" + payload + "'");
+      if (f.opcode == hfbench::kClose) return Fail(s, "closed by the server before the echo");
+      if (!data) return;  // a ping: not answered, as the connection closes within moments
       const uint64_t now = NowNs();
       ++t_.upgrades;
       if (s.started >= measure_from_ && now < measure_to_) {
@@ -249,6 +265,8 @@ bool Parse(int argc, char** argv, Options* o) {
       o->duration_s = std::atof(v);
     else if (a == "--warmup")
       o->warmup_s = std::atof(v);
+    else if (a == "--timeout")
+      o->timeout_s = std::atof(v);
     else if (a == "--src-base")
       o->src_base = v;
     else if (a == "--src-count")
@@ -257,17 +275,20 @@ bool Parse(int argc, char** argv, Options* o) {
       return false;
   }
   return argc % 2 == 1 && o->slots > 0 && o->slots <= 10000 && o->duration_s > 0 &&
-         o->src_count > 0;
+         o->timeout_s > 0 && o->src_count > 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 2 && std::strcmp(argv[1], "--self-test") == 0) return hfbench::SelfTest(argv[0]);
   Options o;
   if (!Parse(argc, argv, &o)) {
     std::fputs(
         "usage: hf-churn [--host H] [--port P] [--path P] [--header \"Name: value\"]\n"
-        "                [--slots N] [--duration S] [--warmup S] [--src-base IP] [--src-count N]\n",
+        "                [--slots N] [--duration S] [--warmup S] [--timeout S] [--src-base IP]\n"
+        "                [--src-count N]\n"
+        "       hf-churn --self-test\n",
         stderr);
     return 2;
   }

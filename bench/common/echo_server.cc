@@ -31,37 +31,23 @@ struct Conn {
   std::string held;  // a frame kept back by the reorder fault
 };
 
-// One RESP array of bulk strings and integers from `buf` at `pos`, such as a Redis pub/sub push
-// (`message`, channel, payload). False, with `pos` unchanged, when it is not all there yet or is
-// not such an array.
-bool ParseArray(std::string_view buf, size_t& pos, std::vector<std::string_view>& parts) {
-  size_t p = pos;
-  auto line = [&](std::string_view& out) {
-    const size_t end = buf.find("\r\n", p);
-    if (end == std::string_view::npos) return false;
-    out = buf.substr(p, end - p);
-    p = end + 2;
-    return true;
-  };
-  std::string_view head;
-  if (!line(head) || head.size() < 2 || head[0] != '*') return false;
-  const long n = std::strtol(std::string(head.substr(1)).c_str(), nullptr, 10);
-  parts.clear();
-  for (long i = 0; i < n; ++i) {
-    std::string_view h;
-    if (!line(h) || h.empty()) return false;
-    if (h[0] == ':') {
-      parts.push_back(h.substr(1));
-      continue;
-    }
-    if (h[0] != '$') return false;
-    const size_t len = std::strtoul(std::string(h.substr(1)).c_str(), nullptr, 10);
-    if (buf.size() < p + len + 2) return false;
-    parts.push_back(buf.substr(p, len));
-    p += len + 2;
+// The fault at one fed record: true when the record is still to go to the connection.
+bool FeedFault(Fault fault, Conn& c, std::string& record) {
+  switch (fault) {
+    case Fault::kDrop:
+      return false;
+    case Fault::kDuplicate:
+      c.out += record;
+      return true;
+    case Fault::kCorrupt:
+      record.back() ^= 1;
+      return true;
+    case Fault::kReorder:
+      c.held = std::move(record);  // goes after the connection's next record
+      return false;
+    default:
+      return true;
   }
-  pos = p;
-  return true;
 }
 
 struct Server {
@@ -70,6 +56,7 @@ struct Server {
   std::string feed_in;
   Fault fault = Fault::kNone;
   uint64_t data_messages = 0;
+  uint64_t fed = 0;  // records read from the feed
   bool fault_done = false;
   std::unordered_map<int, Conn> conns;
 
@@ -126,6 +113,9 @@ struct Server {
       if (fault == Fault::kDuplicate) {
         fault_done = true;
         c.out += frame;
+      } else if (fault == Fault::kCorrupt) {
+        fault_done = true;
+        frame.back() ^= 1;  // the payload's last byte, or the header's when it is empty
       } else if (fault == Fault::kReorder) {
         if (c.held.empty()) {
           c.held = std::move(frame);
@@ -184,6 +174,24 @@ struct Server {
     return true;
   }
 
+  // Gives c one batch of fed records, the fault hitting the one at `at` (none when `at` is past
+  // the end), and a record the reorder fault held back after the next one.
+  void FeedWithFault(Conn& c, std::string_view frames, const std::vector<size_t>& ends, size_t at) {
+    size_t begin = 0;
+    for (size_t i = 0; i < ends.size(); begin = ends[i++]) {
+      std::string record(frames.substr(begin, ends[i] - begin));
+      if (i == at) {
+        fault_done = true;
+        if (!FeedFault(fault, c, record)) continue;
+      }
+      c.out += record;
+      if (!c.held.empty() && i != at) {
+        c.out += c.held;
+        c.held.clear();
+      }
+    }
+  }
+
   // Reads the feed; the payload of each message read becomes a text frame, and every upgraded
   // connection gets all of them in one write. False when the feed has closed.
   bool Feed() {
@@ -198,19 +206,32 @@ struct Server {
       feed_in.append(buf, static_cast<size_t>(n));
     }
     std::string frames;
+    std::vector<size_t> ends;  // where each record's frame ends in `frames`
     std::vector<std::string_view> parts;
     size_t pos = 0;
-    while (ParseArray(feed_in, pos, parts)) {
+    while (ParseRespArray(feed_in, pos, parts)) {
       if (parts.size() != 3 || parts[0] != "message") continue;
       AppendFrameHeader(&frames, kText, parts[2].size(), nullptr);
       frames.append(parts[2]);
+      ends.push_back(frames.size());
     }
     feed_in.erase(0, pos);
     if (frames.empty()) return true;
+    // The batch's index of the 10th record fed, while the fault is still to come.
+    size_t fault_at =
+        fault == Fault::kNone || fault == Fault::kMisroute || fault_done || fed + ends.size() < 10
+            ? ends.size()
+            : (fed >= 9 ? 0 : 9 - fed);
+    fed += ends.size();
     std::vector<int> dead;
     for (auto& [fd, c] : conns) {
       if (!c.upgraded || c.closing) continue;
-      c.out += frames;
+      if (fault_at < ends.size() || !c.held.empty()) {
+        FeedWithFault(c, frames, ends, fault_at);
+        fault_at = ends.size();  // at one connection only
+      } else {
+        c.out += frames;
+      }
       if (!Flush(c)) dead.push_back(fd);
     }
     for (int fd : dead)
@@ -259,6 +280,36 @@ int BoundPort(int fd) {
   socklen_t len = sizeof(sa);
   if (getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) != 0) return -1;
   return ntohs(sa.sin_port);
+}
+
+bool ParseRespArray(std::string_view buf, size_t& pos, std::vector<std::string_view>& parts) {
+  size_t p = pos;
+  auto line = [&](std::string_view& out) {
+    const size_t end = buf.find("\r\n", p);
+    if (end == std::string_view::npos) return false;
+    out = buf.substr(p, end - p);
+    p = end + 2;
+    return true;
+  };
+  std::string_view head;
+  if (!line(head) || head.size() < 2 || head[0] != '*') return false;
+  const long n = std::strtol(std::string(head.substr(1)).c_str(), nullptr, 10);
+  parts.clear();
+  for (long i = 0; i < n; ++i) {
+    std::string_view h;
+    if (!line(h) || h.empty()) return false;
+    if (h[0] == ':') {
+      parts.push_back(h.substr(1));
+      continue;
+    }
+    if (h[0] != '$') return false;
+    const size_t len = std::strtoul(std::string(h.substr(1)).c_str(), nullptr, 10);
+    if (buf.size() < p + len + 2) return false;
+    parts.push_back(buf.substr(p, len));
+    p += len + 2;
+  }
+  pos = p;
+  return true;
 }
 
 void RunEchoServer(int listen_fd, Fault fault, const std::atomic<bool>* stop, int feed) {

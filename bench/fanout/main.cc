@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -26,6 +27,7 @@
 
 #include "../common/histogram.h"
 #include "../common/net.h"
+#include "../common/self_test.h"
 #include "../common/ws.h"
 
 namespace {
@@ -80,7 +82,8 @@ struct Conn {
   bool open = false;        // upgraded
   bool subscribed = false;  // Centrifugo: the subscribe command answered
   std::string in;
-  uint64_t next = 0;  // the next record expected
+  uint64_t next = 0;           // the next record expected
+  std::vector<uint64_t> gaps;  // records skipped that may yet arrive
 };
 
 constexpr char kKey[] = "ZmFub3V0ZmFub3V0ZmFubw==";
@@ -155,24 +158,50 @@ bool ReadSome(Conn& c) {
   }
 }
 
+// Records a subscriber skipped, kept until they arrive late (out of order) or the run ends
+// (missing); past this many, a skipped record counts as missing at once.
+constexpr size_t kMaxGaps = 1024;
+
+// Every record is its Payload followed by this byte up to --size.
+constexpr char kFill = 'f';
+
+bool Filled(const uint8_t* p, size_t len) {
+  for (size_t i = sizeof(Payload); i < len; ++i) {
+    if (p[i] != kFill) return false;
+  }
+  return true;
+}
+
 void OnRecord(const Options& o, Conn& c, const uint8_t* p, size_t len, uint64_t now,
               uint64_t measure_from, uint64_t measure_to, Result& r) {
-  if (len != o.size) {
+  if (len != o.size || !Filled(p, len)) {
     ++r.corrupt;
-    Note(r, "a record of the wrong size");
+    Note(r, "a record of the wrong size or content");
     return;
   }
   Payload pl;
   std::memcpy(&pl, p, sizeof pl);
   ++r.received;
   if (pl.seq < c.next) {
-    ++r.duplicate;
-    Note(r, "a record delivered twice");
+    const auto gap = std::find(c.gaps.begin(), c.gaps.end(), pl.seq);
+    if (gap == c.gaps.end()) {
+      ++r.duplicate;
+      Note(r, "a record delivered twice");
+    } else {
+      *gap = c.gaps.back();
+      c.gaps.pop_back();
+      ++r.reordered;
+      Note(r, "a record delivered after a later one");
+    }
     return;
   }
   if (pl.seq > c.next) {
-    ++r.reordered;
-    Note(r, "a record skipped or out of order");
+    Note(r, "a record missing where it was due (lost, or late)");
+    const uint64_t skipped = pl.seq - c.next;
+    const uint64_t kept = std::min<uint64_t>(skipped, kMaxGaps - std::min(kMaxGaps, c.gaps.size()));
+    for (uint64_t s = 0; s < kept; ++s)
+      c.gaps.push_back(c.next + s);
+    r.missing += skipped - kept;
   }
   c.next = pl.seq + 1;
   if (pl.due_ns >= measure_from && pl.due_ns < measure_to) {
@@ -422,6 +451,14 @@ void RunSubscribers(const Options& o, int first, int count, int ready, int stop,
       r->missing += published - c.next;
       Note(*r, "a subscriber missed records at the end");
     }
+    if (c.next > published) {
+      ++r->corrupt;
+      Note(*r, "a record that was never published");
+    }
+    if (!c.gaps.empty()) {
+      r->missing += c.gaps.size();
+      Note(*r, "a subscriber missed records");
+    }
     if (c.fd >= 0) close(c.fd);
   }
   if (write(out, r.get(), sizeof(Result)) != sizeof(Result)) _exit(3);
@@ -475,6 +512,7 @@ bool Parse(int argc, char** argv, Options* o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 2 && std::strcmp(argv[1], "--self-test") == 0) return hfbench::SelfTest(argv[0]);
   Options o;
   if (!Parse(argc, argv, &o)) {
     std::fputs(
@@ -482,8 +520,10 @@ int main(int argc, char** argv) {
         "                 [--rate R] [--duration S] [--warmup S] [--drain S] [--redis HOST:PORT]\n"
         "                 [--channel C] [--http HOST:PORT/PATH] [--centrifugo HOST:PORT]\n"
         "                 [--size B] [--src-base IP] [--src-count N] [--window-file PATH]\n"
+        "       hf-fanout --self-test\n"
         "N subscribers over K processes; R records/s PUBLISHed to C once all are open.\n"
-        "Prints one JSON line; exits 1 when any record was lost, repeated or reordered.\n",
+        "Prints one JSON line; exits 1 when any record was lost, repeated, reordered or\n"
+        "damaged. --self-test checks that faulty servers are caught, then exits.\n",
         stderr);
     return 2;
   }
@@ -534,7 +574,7 @@ int main(int argc, char** argv) {
     for (auto& c : children) {
       if (write(c.stop, window, sizeof window) != sizeof window) all_ready = false;
     }
-    std::string payload(o.size, 'f');
+    std::string payload(o.size, kFill);
     const double interval = 1e9 / o.rate;
     if (!o.window_file.empty() && !Touch(o.window_file + ".start")) all_ready = false;
     for (uint64_t k = 0;; ++k) {

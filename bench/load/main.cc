@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "../common/procs.h"
+#include "../common/self_test.h"
 #include "engine.h"
-#include "self_test.h"
 
 namespace {
 

@@ -6,15 +6,19 @@
 # Runs a short hf-vus (10 users, 2 connections of 4 messages each) against faulty_echo.py on
 # 127.0.0.1:$VUS_PORT (18730) once per mode: `none` must pass (exit 0), and each fault (drop,
 # corrupt, type, extra, extralast, reset, refuse) must fail (exit non-zero). Exits 1 otherwise.
-# BENCH_BUILD names the benchmark tools' build directory (build-bench); hf-vus is built first.
+# HF_VUS names an hf-vus to check (the test suite's); without it, hf-vus is built first in
+# BENCH_BUILD, the benchmark tools' build directory (build-bench).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 PORT=${VUS_PORT:-18730}
-BENCH_BUILD=${BENCH_BUILD:-build-bench}
-cmake -S bench -B "$BENCH_BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$BENCH_BUILD" --target hf-vus >/dev/null
+if [[ -z "${HF_VUS:-}" ]]; then
+  BENCH_BUILD=${BENCH_BUILD:-build-bench}
+  cmake -S bench -B "$BENCH_BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$BENCH_BUILD" --target hf-vus >/dev/null
+  HF_VUS=$BENCH_BUILD/hf-vus
+fi
 SRV_PID=''
 # shellcheck disable=SC2317  # runs from the trap
 cleanup() { if [[ -n "$SRV_PID" ]]; then kill "$SRV_PID" 2>/dev/null || true; fi; }
@@ -31,7 +35,7 @@ for mode in none drop corrupt type extra extralast reset refuse; do
   SRV_PID=$!
   for _ in $(seq 50); do listening && break; sleep 0.1; done
   rc=0
-  out=$(timeout -k 10 60 "$BENCH_BUILD/hf-vus" --port "$PORT" --vus 10 --connections 2 \
+  out=$(timeout -k 10 60 "$HF_VUS" --port "$PORT" --vus 10 --connections 2 \
     --messages 4 --interval-ms 20 --reply-timeout-ms 1000 --ramp 0 --max-duration 30 2>&1) ||
     rc=$?
   kill "$SRV_PID"
