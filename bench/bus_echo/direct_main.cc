@@ -11,8 +11,9 @@
 // MAXLEN trims the stream as a route's `maxlen` does.
 //
 // Open loop: message k is due at start + k / RATE and carries that time, so a late send is
-// charged, not hidden. Every reply is checked: in order, none missing or repeated. Prints one
-// JSON line in hf-load's shape; exits 1, with no figures, when anything was lost or reordered.
+// charged, not hidden. Every reply is checked: in order, none missing or repeated, each byte as
+// sent. Prints one JSON line in hf-load's shape; exits 1, with no figures, when anything was lost,
+// reordered, repeated or damaged.
 // Its Kafka producer is idempotent, as holdfast's is by default; `plain` turns that off, to pair
 // with a holdfast whose `buses.kafka.producer` sets `enable.idempotence: false`.
 #include <unistd.h>
@@ -29,6 +30,8 @@
 #include <vector>
 
 #include "../common/histogram.h"
+#include "../common/self_test.h"
+#include "../common/sequence.h"
 #include "../common/ws.h"
 #include "bus.h"
 
@@ -46,6 +49,9 @@ struct Payload {
   uint64_t due_ns;
 };
 
+// Every message is its Payload followed by this byte up to its size.
+constexpr char kFill = 'd';
+
 struct Run {
   uint64_t rate = 0;
   double seconds = 0, warmup = 0;
@@ -56,7 +62,7 @@ struct Run {
   std::atomic<uint64_t> sent{0};
   std::atomic<bool> sending_done{false};
   // Receiver only.
-  std::vector<uint64_t> next_seq;  // per connection; connection c's first message is c
+  std::vector<hfbench::Sequence> order;  // per connection: c's messages are c, c + 100, …
   uint64_t received = 0, measured = 0, reordered = 0, duplicate = 0, corrupt = 0;
   hfbench::Histogram latency;
 
@@ -64,7 +70,7 @@ struct Run {
   void OnReply(std::string_view conn, std::string_view value) {
     const uint64_t now = NowNs();
     Payload p;
-    if (value.size() != size) {
+    if (value.size() != size || value.find_first_not_of(kFill, sizeof p) != std::string::npos) {
       ++corrupt;
       return;
     }
@@ -75,12 +81,16 @@ struct Run {
       return;
     }
     ++received;
-    if (p.seq < next_seq[c]) {
-      ++duplicate;
-      return;
+    switch (order[c].Take(p.seq)) {
+      case hfbench::Sequence::Verdict::kRepeat:
+        ++duplicate;
+        return;
+      case hfbench::Sequence::Verdict::kLate:
+        ++reordered;
+        return;
+      case hfbench::Sequence::Verdict::kInOrder:
+        break;
     }
-    if (p.seq > next_seq[c]) ++reordered;  // a gap: something before it is late or lost
-    next_seq[c] = p.seq + kConnections;
     if (p.due_ns >= measure_from && p.due_ns < measure_to) {
       ++measured;
       latency.Record(now - p.due_ns);
@@ -101,7 +111,7 @@ void SleepUntil(uint64_t due) {
 // whenever the next message is not yet due.
 template <typename Send, typename Flush>
 void SendLoop(Run& run, Send send, Flush flush) {
-  std::string buf(run.size, 'd');
+  std::string buf(run.size, kFill);
   const double interval = 1e9 / static_cast<double>(run.rate);
   const uint64_t end = run.measure_to;
   for (uint64_t k = 0;; ++k) {
@@ -122,7 +132,12 @@ void SendLoop(Run& run, Send send, Flush flush) {
 
 int Report(Run& run) {
   const uint64_t sent = run.sent.load();
-  const uint64_t missing = sent > run.received ? sent - run.received : 0;
+  // Skipped and never come, and sent after the last that came.
+  uint64_t missing = 0;
+  for (const hfbench::Sequence& s : run.order) {
+    missing += s.missing();
+    if (s.next() < sent) missing += (sent - s.next() + kConnections - 1) / kConnections;
+  }
   const bool ok = missing == 0 && run.reordered == 0 && run.duplicate == 0 && run.corrupt == 0 &&
                   run.measured > 0;
   const double secs = static_cast<double>(run.measure_to - run.measure_from) / 1e9;
@@ -144,9 +159,10 @@ int Report(Run& run) {
   }
   std::printf("}\n");
   if (!ok)
-    std::fprintf(stderr, "hf-bus-direct: FAILED: %lu missing, %lu out of order\n",
-                 static_cast<unsigned long>(missing),
-                 static_cast<unsigned long>(run.reordered + run.duplicate));
+    std::fprintf(
+        stderr, "hf-bus-direct: FAILED: %lu missing, %lu reordered, %lu repeated, %lu corrupt\n",
+        static_cast<unsigned long>(missing), static_cast<unsigned long>(run.reordered),
+        static_cast<unsigned long>(run.duplicate), static_cast<unsigned long>(run.corrupt));
   return ok ? 0 : 1;
 }
 
@@ -338,12 +354,13 @@ int DirectRedis(Run& run, const std::string& address, const std::string& stream,
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 2 && std::strcmp(argv[1], "--self-test") == 0) return hfbench::SelfTest(argv[0]);
   HandleStopSignals();
   Run run;
   run.prefix = "direct-" + std::to_string(getpid()) + "-";
   for (uint64_t i = 0; i < kConnections; ++i) {
     run.conns.push_back(run.prefix + std::to_string(i));
-    run.next_seq.push_back(i);
+    run.order.emplace_back(i, kConnections);
   }
   const bool plain = argc == 10 && std::strcmp(argv[9], "plain") == 0;
   const bool kafka = (argc == 9 || plain) && std::strcmp(argv[1], "kafka") == 0;
@@ -361,7 +378,8 @@ int main(int argc, char** argv) {
   }
   std::fputs(
       "usage: hf-bus-direct kafka BROKERS IN_TOPIC REPLY_TOPIC RATE SECONDS WARMUP SIZE [plain]\n"
-      "       hf-bus-direct redis ADDRESS IN_STREAM RATE SECONDS WARMUP SIZE [MAXLEN]\n",
+      "       hf-bus-direct redis ADDRESS IN_STREAM RATE SECONDS WARMUP SIZE [MAXLEN]\n"
+      "       hf-bus-direct --self-test\n",
       stderr);
   return 2;
 }

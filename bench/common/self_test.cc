@@ -55,6 +55,13 @@ int RunAgainstFaultyServer(const char* self, Fault fault, std::vector<std::strin
   return RunSelf(self, args, output);
 }
 
+std::string RespMessage(std::string_view channel, std::string_view data) {
+  std::string push = "*3\r\n$7\r\nmessage\r\n";
+  for (std::string_view part : {channel, data})
+    push.append("$").append(std::to_string(part.size())).append("\r\n").append(part) += "\r\n";
+  return push;
+}
+
 int RunSelfTests(const char* tool, const std::vector<SelfTestCase>& cases,
                  const std::function<int(const SelfTestCase&, std::string*)>& run) {
   int failures = 0;

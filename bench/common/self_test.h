@@ -7,6 +7,7 @@
 #include <atomic>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -40,6 +41,10 @@ int RunSelf(const char* self, const std::vector<std::string>& args, std::string*
 // RunSelf with `args` and `--port` of a FaultyServer with `fault`; -1 when it could not listen.
 int RunAgainstFaultyServer(const char* self, Fault fault, std::vector<std::string> args,
                            std::string* output);
+
+// What Redis pushes to a subscriber of `channel` for a message published there, for the
+// stand-ins for Redis that feed the servers of some self-tests.
+std::string RespMessage(std::string_view channel, std::string_view data);
 
 struct SelfTestCase {
   const char* name;

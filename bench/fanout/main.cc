@@ -16,7 +16,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -28,6 +27,7 @@
 #include "../common/histogram.h"
 #include "../common/net.h"
 #include "../common/self_test.h"
+#include "../common/sequence.h"
 #include "../common/ws.h"
 
 namespace {
@@ -82,8 +82,7 @@ struct Conn {
   bool open = false;        // upgraded
   bool subscribed = false;  // Centrifugo: the subscribe command answered
   std::string in;
-  uint64_t next = 0;           // the next record expected
-  std::vector<uint64_t> gaps;  // records skipped that may yet arrive
+  hfbench::Sequence records;  // the order of the records received
 };
 
 constexpr char kKey[] = "ZmFub3V0ZmFub3V0ZmFubw==";
@@ -158,10 +157,6 @@ bool ReadSome(Conn& c) {
   }
 }
 
-// Records a subscriber skipped, kept until they arrive late (out of order) or the run ends
-// (missing); past this many, a skipped record counts as missing at once.
-constexpr size_t kMaxGaps = 1024;
-
 // Every record is its Payload followed by this byte up to --size.
 constexpr char kFill = 'f';
 
@@ -182,28 +177,19 @@ void OnRecord(const Options& o, Conn& c, const uint8_t* p, size_t len, uint64_t 
   Payload pl;
   std::memcpy(&pl, p, sizeof pl);
   ++r.received;
-  if (pl.seq < c.next) {
-    const auto gap = std::find(c.gaps.begin(), c.gaps.end(), pl.seq);
-    if (gap == c.gaps.end()) {
+  switch (c.records.Take(pl.seq)) {
+    case hfbench::Sequence::Verdict::kRepeat:
       ++r.duplicate;
       Note(r, "a record delivered twice");
-    } else {
-      *gap = c.gaps.back();
-      c.gaps.pop_back();
+      return;
+    case hfbench::Sequence::Verdict::kLate:
       ++r.reordered;
       Note(r, "a record delivered after a later one");
-    }
-    return;
+      return;
+    case hfbench::Sequence::Verdict::kInOrder:
+      if (c.records.skipped() > 0) Note(r, "a record missing where it was due (lost, or late)");
+      break;
   }
-  if (pl.seq > c.next) {
-    Note(r, "a record missing where it was due (lost, or late)");
-    const uint64_t skipped = pl.seq - c.next;
-    const uint64_t kept = std::min<uint64_t>(skipped, kMaxGaps - std::min(kMaxGaps, c.gaps.size()));
-    for (uint64_t s = 0; s < kept; ++s)
-      c.gaps.push_back(c.next + s);
-    r.missing += skipped - kept;
-  }
-  c.next = pl.seq + 1;
   if (pl.due_ns >= measure_from && pl.due_ns < measure_to) {
     ++r.measured;
     r.latency.Record(now - pl.due_ns);
@@ -447,16 +433,17 @@ void RunSubscribers(const Options& o, int first, int count, int ready, int stop,
     ++r->missing;
   }
   for (Conn& c : conns) {
-    if (c.open && c.next < published) {
-      r->missing += published - c.next;
+    const uint64_t next = c.records.next();
+    if (c.open && next < published) {
+      r->missing += published - next;
       Note(*r, "a subscriber missed records at the end");
     }
-    if (c.next > published) {
+    if (next > published) {
       ++r->corrupt;
       Note(*r, "a record that was never published");
     }
-    if (!c.gaps.empty()) {
-      r->missing += c.gaps.size();
+    if (c.records.missing() > 0) {
+      r->missing += c.records.missing();
       Note(*r, "a subscriber missed records");
     }
     if (c.fd >= 0) close(c.fd);

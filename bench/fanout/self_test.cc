@@ -41,9 +41,7 @@ void RelayPublishes(int listen_fd, int feed, const std::atomic<bool>* stop) {
     size_t pos = 0;
     while (ParseRespArray(in, pos, parts)) {
       if (parts.size() != 3 || parts[0] != "PUBLISH") continue;
-      std::string push = "*3\r\n$7\r\nmessage\r\n";
-      for (std::string_view part : {parts[1], parts[2]})
-        push.append("$").append(std::to_string(part.size())).append("\r\n").append(part) += "\r\n";
+      const std::string push = RespMessage(parts[1], parts[2]);
       if (!WriteAll(feed, push.data(), push.size()) || !WriteAll(client, ":1\r\n", 4)) return;
     }
     in.erase(0, pos);
