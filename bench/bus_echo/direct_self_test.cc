@@ -18,8 +18,9 @@
 namespace hfbench {
 namespace {
 
-std::string Bulk(std::string_view s) {
-  return "$" + std::to_string(s.size()) + "\r\n" + std::string(s) + "\r\n";
+// Appends `s` as a RESP bulk string.
+void AppendBulk(std::string& out, std::string_view s) {
+  out.append("$").append(std::to_string(s.size())).append("\r\n").append(s).append("\r\n");
 }
 
 // Redis and hf-bus-echo in one: the subscribing client gets, for each XADD, the entry's `data` on
@@ -62,10 +63,12 @@ class StandIn {
     while (ParseRespArray(in, pos, parts)) {
       if (parts.size() == 2 && parts[0] == "SUBSCRIBE") {
         subscriber_ = fd;
-        out +=
-            "*3\r\n" + Bulk("subscribe") + Bulk(parts[1]) + ":" + std::to_string(++subs_) + "\r\n";
+        out.append("*3\r\n");
+        AppendBulk(out, "subscribe");
+        AppendBulk(out, parts[1]);
+        out.append(":").append(std::to_string(++subs_)).append("\r\n");
       } else if (parts.size() > 2 && parts[0] == "XADD") {
-        out += Bulk("0-" + std::to_string(++added_));
+        AppendBulk(out, std::to_string(++added_).insert(0, "0-"));
         if (!Echo(Field(parts, "replyto"), Field(parts, "data"))) return false;
       } else {
         out += "+OK\r\n";
