@@ -15,7 +15,7 @@ class Sequence {
   static constexpr size_t kMaxGaps = 1024;
 
   enum class Verdict {
-    kInOrder,  // the next number, or one past a gap (Skipped says how many went missing)
+    kInOrder,  // the next number, or one past a gap (skipped() says how many it passed)
     kLate,     // a number skipped earlier: out of order
     kRepeat,   // a number that already arrived
   };
