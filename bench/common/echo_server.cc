@@ -31,19 +31,19 @@ struct Conn {
   std::string held;  // a frame kept back by the reorder fault
 };
 
-// The fault at one fed record: true when the record is still to go to the connection.
-bool FeedFault(Fault fault, Conn& c, std::string& record) {
+// The fault at one message for connection c: true when the message is still to go to it.
+bool ApplyFault(Fault fault, Conn& c, std::string& frame) {
   switch (fault) {
     case Fault::kDrop:
       return false;
     case Fault::kDuplicate:
-      c.out += record;
+      c.out += frame;
       return true;
     case Fault::kCorrupt:
-      record.back() ^= 1;
+      frame.back() ^= 1;  // the payload's last byte, or the header's when it is empty
       return true;
     case Fault::kReorder:
-      c.held = std::move(record);  // goes after the connection's next record
+      c.held = std::move(frame);  // goes after the connection's next message
       return false;
     default:
       return true;
@@ -102,42 +102,35 @@ struct Server {
     return true;
   }
 
+  // Gives c one message, the fault hitting it when `hit`, and after it a message the reorder
+  // fault held back.
+  void Deliver(Conn& c, std::string frame, bool hit) {
+    if (hit) {
+      fault_done = true;
+      if (!ApplyFault(fault, c, frame)) return;
+    }
+    c.out += frame;
+    if (!c.held.empty()) {
+      c.out += c.held;
+      c.held.clear();
+    }
+  }
+
   // Where the echo of the current data message goes, after the fault (if any) has had its say.
   void EchoData(Conn& c, std::string frame) {
     ++data_messages;
-    if (fault != Fault::kNone && !fault_done && data_messages >= 10) {
-      if (fault == Fault::kDrop) {
-        fault_done = true;
-        return;
-      }
-      if (fault == Fault::kDuplicate) {
-        fault_done = true;
-        c.out += frame;
-      } else if (fault == Fault::kCorrupt) {
-        fault_done = true;
-        frame.back() ^= 1;  // the payload's last byte, or the header's when it is empty
-      } else if (fault == Fault::kReorder) {
-        if (c.held.empty()) {
-          c.held = std::move(frame);
+    const bool hit = fault != Fault::kNone && !fault_done && data_messages >= 10;
+    if (hit && fault == Fault::kMisroute) {
+      for (auto& [fd, other] : conns) {
+        if (fd != c.fd && other.upgraded) {
+          fault_done = true;
+          other.out += frame;
+          Flush(other);
           return;
-        }
-        fault_done = true;
-        c.out += frame;
-        c.out += c.held;
-        c.held.clear();
-        return;
-      } else if (fault == Fault::kMisroute) {
-        for (auto& [fd, other] : conns) {
-          if (fd != c.fd && other.upgraded) {
-            fault_done = true;
-            other.out += frame;
-            Flush(other);
-            return;
-          }
         }
       }
     }
-    c.out += frame;
+    Deliver(c, std::move(frame), hit && fault != Fault::kMisroute);
   }
 
   bool Frames(Conn& c) {
@@ -175,21 +168,11 @@ struct Server {
   }
 
   // Gives c one batch of fed records, the fault hitting the one at `at` (none when `at` is past
-  // the end), and a record the reorder fault held back after the next one.
+  // the end).
   void FeedWithFault(Conn& c, std::string_view frames, const std::vector<size_t>& ends, size_t at) {
     size_t begin = 0;
-    for (size_t i = 0; i < ends.size(); begin = ends[i++]) {
-      std::string record(frames.substr(begin, ends[i] - begin));
-      if (i == at) {
-        fault_done = true;
-        if (!FeedFault(fault, c, record)) continue;
-      }
-      c.out += record;
-      if (!c.held.empty() && i != at) {
-        c.out += c.held;
-        c.held.clear();
-      }
-    }
+    for (size_t i = 0; i < ends.size(); begin = ends[i++])
+      Deliver(c, std::string(frames.substr(begin, ends[i] - begin)), i == at);
   }
 
   // Reads the feed; the payload of each message read becomes a text frame, and every upgraded
