@@ -1,23 +1,75 @@
 #include "self_test.h"
 
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstddef>
 #include <cstdio>
+
+#include "procs.h"
 
 namespace hfbench {
 
-FaultyServer::FaultyServer(Fault fault, int feed) {
+ServerThread::ServerThread(Serve serve) {
   fd_ = ListenTcp("127.0.0.1", 0, 128);
   if (fd_ < 0) return;
   port_ = BoundPort(fd_);
-  thread_ = std::thread([this, fault, feed] { RunEchoServer(fd_, fault, &stop_, feed); });
+  thread_ = std::thread([this, serve = std::move(serve)] { serve(fd_, &stop_); });
 }
 
-FaultyServer::~FaultyServer() {
+ServerThread::~ServerThread() {
   stop_ = true;
   if (thread_.joinable()) thread_.join();
   if (fd_ >= 0) close(fd_);
+}
+
+FaultyServer::FaultyServer(Fault fault, int feed)
+    : ServerThread([fault, feed](int listen_fd, const std::atomic<bool>* stop) {
+        RunEchoServer(listen_fd, fault, stop, feed);
+      }) {}
+
+void ServeResp(int listen_fd, const std::atomic<bool>* stop, const RespHandler& handle) {
+  std::vector<pollfd> fds{{listen_fd, POLLIN, 0}};
+  std::vector<std::string> in(1);  // by client, as fds
+  std::vector<std::string_view> command;
+  bool going = true;
+  while (going && !stop->load()) {
+    if (poll(fds.data(), fds.size(), 50) <= 0) continue;
+    if (fds[0].revents & POLLIN) {
+      const int c = accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c >= 0) {
+        fds.push_back({c, POLLIN, 0});
+        in.emplace_back();
+      }
+    }
+    for (size_t i = 1; i < fds.size() && going; ++i) {
+      if (!(fds[i].revents & (POLLIN | POLLHUP))) continue;
+      char buf[65536];
+      const ssize_t n = recv(fds[i].fd, buf, sizeof buf, 0);
+      if (n <= 0) {  // the client left
+        close(fds[i].fd);
+        fds.erase(fds.begin() + static_cast<std::ptrdiff_t>(i));
+        in.erase(in.begin() + static_cast<std::ptrdiff_t>(i));
+        --i;
+        continue;
+      }
+      in[i].append(buf, static_cast<size_t>(n));
+      std::string reply;
+      size_t pos = 0;
+      while (going && ParseRespArray(in[i], pos, command))
+        going = handle(fds[i].fd, command, &reply);
+      in[i].erase(0, pos);
+      going = going && WriteAll(fds[i].fd, reply.data(), reply.size());
+    }
+  }
+  for (size_t i = 1; i < fds.size(); ++i)
+    close(fds[i].fd);
+}
+
+void AppendRespBulk(std::string& out, std::string_view s) {
+  out.append("$").append(std::to_string(s.size())).append("\r\n").append(s).append("\r\n");
 }
 
 int RunSelf(const char* self, const std::vector<std::string>& args, std::string* output) {
@@ -56,9 +108,9 @@ int RunAgainstFaultyServer(const char* self, Fault fault, std::vector<std::strin
 }
 
 std::string RespMessage(std::string_view channel, std::string_view data) {
-  std::string push = "*3\r\n$7\r\nmessage\r\n";
-  for (std::string_view part : {channel, data})
-    push.append("$").append(std::to_string(part.size())).append("\r\n").append(part) += "\r\n";
+  std::string push = "*3\r\n";
+  for (std::string_view part : {std::string_view("message"), channel, data})
+    AppendRespBulk(push, part);
   return push;
 }
 

@@ -1,5 +1,6 @@
-// What the tools' self-tests share: an echo server with one fault injected, in a thread of the
-// test, and a run of the tool itself against it as a child process, once per kind of fault. A
+// What the tools' self-tests share: servers in threads of the test (an echo server with one fault
+// injected, stand-ins for Redis), and a run of the tool itself against them as a child process,
+// once per kind of fault. A
 // tool's self-test passes only when its correct run exits 0 and every faulty run exits 1 and
 // names the fault, so a checker that stops counting what it claims fails the test suite.
 #pragma once
@@ -15,14 +16,15 @@
 
 namespace hfbench {
 
-// The echo server of RunEchoServer, with `fault`, listening on a port of 127.0.0.1 of its own,
-// in a thread, for as long as this object lives. `feed` as for RunEchoServer.
-class FaultyServer {
+// A server for a self-test, listening on a port of 127.0.0.1 of its own: `serve` runs in a thread
+// for as long as this object lives, and must return soon after *stop is set.
+class ServerThread {
  public:
-  explicit FaultyServer(Fault fault, int feed = -1);
-  ~FaultyServer();
-  FaultyServer(const FaultyServer&) = delete;
-  FaultyServer& operator=(const FaultyServer&) = delete;
+  using Serve = std::function<void(int listen_fd, const std::atomic<bool>* stop)>;
+  explicit ServerThread(Serve serve);
+  ~ServerThread();
+  ServerThread(const ServerThread&) = delete;
+  ServerThread& operator=(const ServerThread&) = delete;
 
   bool ok() const { return fd_ >= 0; }
   int port() const { return port_; }
@@ -34,6 +36,25 @@ class FaultyServer {
   std::thread thread_;
 };
 
+// The echo server of RunEchoServer with `fault`; `feed` as for RunEchoServer.
+class FaultyServer : public ServerThread {
+ public:
+  explicit FaultyServer(Fault fault, int feed = -1);
+};
+
+// What a stand-in for Redis does with one command from `client`: appends its answer to *reply,
+// and returns false when it could not go on.
+using RespHandler = std::function<bool(int client, const std::vector<std::string_view>& command,
+                                       std::string* reply)>;
+
+// A stand-in for Redis, as a ServerThread's `serve`: hands every whole command from any client
+// to `handle` and writes back the answers to what one read brought, until *stop, a client's write
+// fails or `handle` returns false. A client that leaves is dropped.
+void ServeResp(int listen_fd, const std::atomic<bool>* stop, const RespHandler& handle);
+
+// Appends `s` to `out` as a RESP bulk string.
+void AppendRespBulk(std::string& out, std::string_view s);
+
 // Runs `self` (argv[0] of this program) with `args` as a child process, its stdout and stderr
 // collected in *output. Returns its exit code, or -1 when it did not exit.
 int RunSelf(const char* self, const std::vector<std::string>& args, std::string* output);
@@ -42,8 +63,7 @@ int RunSelf(const char* self, const std::vector<std::string>& args, std::string*
 int RunAgainstFaultyServer(const char* self, Fault fault, std::vector<std::string> args,
                            std::string* output);
 
-// What Redis pushes to a subscriber of `channel` for a message published there, for the
-// stand-ins for Redis that feed the servers of some self-tests.
+// What Redis pushes to a subscriber of `channel` for a message published there.
 std::string RespMessage(std::string_view channel, std::string_view data);
 
 struct SelfTestCase {
