@@ -87,16 +87,10 @@ bool ReadSome(Conn& c) {
   }
 }
 
-bool Filled(const uint8_t* p, size_t len) {
-  for (size_t i = sizeof(Payload); i < len; ++i) {
-    if (p[i] != kFill) return false;
-  }
-  return true;
-}
-
 void OnRecord(const Options& o, Conn& c, const uint8_t* p, size_t len, uint64_t now,
               uint64_t measure_from, uint64_t measure_to, Result& r) {
-  if (len != o.size || !Filled(p, len)) {
+  const std::string_view record(reinterpret_cast<const char*>(p), len);
+  if (len != o.size || record.find_first_not_of(kFill, sizeof(Payload)) != record.npos) {
     ++r.corrupt;
     Note(r, "a record of the wrong size or content");
     return;
