@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/flags.h"
 #include "../common/histogram.h"
 #include "../common/self_test.h"
 #include "../common/ws.h"
@@ -248,34 +249,20 @@ class Churn {
 };
 
 bool Parse(int argc, char** argv, Options* o) {
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string a = argv[i];
-    const char* v = argv[i + 1];
-    if (a == "--host")
-      o->host = v;
-    else if (a == "--port")
-      o->port = std::atoi(v);
-    else if (a == "--path")
-      o->path = v;
-    else if (a == "--header")
-      o->header = v;
-    else if (a == "--slots")
-      o->slots = std::atoi(v);
-    else if (a == "--duration")
-      o->duration_s = std::atof(v);
-    else if (a == "--warmup")
-      o->warmup_s = std::atof(v);
-    else if (a == "--timeout")
-      o->timeout_s = std::atof(v);
-    else if (a == "--src-base")
-      o->src_base = v;
-    else if (a == "--src-count")
-      o->src_count = std::atoi(v);
-    else
-      return false;
-  }
-  return argc % 2 == 1 && o->slots > 0 && o->slots <= 10000 && o->duration_s > 0 &&
-         o->timeout_s > 0 && o->src_count > 0;
+  const bool read = hfbench::Flags("hf-churn")
+                        .Text("--host", &o->host)
+                        .Int("--port", &o->port)
+                        .Text("--path", &o->path)
+                        .Text("--header", &o->header)
+                        .Int("--slots", &o->slots)
+                        .Real("--duration", &o->duration_s)
+                        .Real("--warmup", &o->warmup_s)
+                        .Real("--timeout", &o->timeout_s)
+                        .Text("--src-base", &o->src_base)
+                        .Int("--src-count", &o->src_count)
+                        .Parse(argc, argv);
+  return read && o->slots > 0 && o->slots <= 10000 && o->duration_s > 0 && o->timeout_s > 0 &&
+         o->src_count > 0;
 }
 
 }  // namespace

@@ -13,6 +13,17 @@
 
 namespace hfbench {
 
+// Process p's part of `total` items spread over `procs` processes, as evenly as they go: the
+// index of its first item and how many it takes.
+struct Share {
+  int first;
+  int count;
+};
+inline Share ShareOf(int total, int procs, int p) {
+  const int base = total / procs, extra = total % procs;
+  return {p * base + (p < extra ? p : extra), base + (p < extra ? 1 : 0)};
+}
+
 // Reads or writes exactly `n` bytes; false on error or end of file.
 bool ReadAll(int fd, void* p, size_t n);
 bool WriteAll(int fd, const void* p, size_t n);

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "../common/flags.h"
+#include "../common/procs.h"
 #include "../common/self_test.h"
 #include "../common/ws.h"
 #include "options.h"
@@ -40,47 +42,26 @@ bool Touch(const std::string& path) {
 }
 
 bool Parse(int argc, char** argv, Options* o) {
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string a = argv[i];
-    const char* v = argv[i + 1];
-    if (a == "--host")
-      o->host = v;
-    else if (a == "--port")
-      o->port = std::atoi(v);
-    else if (a == "--path")
-      o->path = v;
-    else if (a == "--subscribers")
-      o->subscribers = std::atoi(v);
-    else if (a == "--procs")
-      o->procs = std::atoi(v);
-    else if (a == "--rate")
-      o->rate = std::atof(v);
-    else if (a == "--duration")
-      o->duration_s = std::atof(v);
-    else if (a == "--warmup")
-      o->warmup_s = std::atof(v);
-    else if (a == "--drain")
-      o->drain_s = std::atof(v);
-    else if (a == "--http")
-      o->http = v;
-    else if (a == "--centrifugo")
-      o->centrifugo = v;
-    else if (a == "--redis")
-      o->redis = v;
-    else if (a == "--channel")
-      o->channel = v;
-    else if (a == "--src-base")
-      o->src_base = v;
-    else if (a == "--src-count")
-      o->src_count = std::atoi(v);
-    else if (a == "--size")
-      o->size = static_cast<size_t>(std::atoi(v));
-    else if (a == "--window-file")
-      o->window_file = v;
-    else
-      return false;
-  }
-  return argc % 2 == 1 && o->subscribers > 0 && o->procs > 0 && o->procs <= 32 && o->rate > 0 &&
+  const bool read = hfbench::Flags("hf-fanout")
+                        .Text("--host", &o->host)
+                        .Int("--port", &o->port)
+                        .Text("--path", &o->path)
+                        .Int("--subscribers", &o->subscribers)
+                        .Int("--procs", &o->procs)
+                        .Real("--rate", &o->rate)
+                        .Real("--duration", &o->duration_s)
+                        .Real("--warmup", &o->warmup_s)
+                        .Real("--drain", &o->drain_s)
+                        .Text("--http", &o->http)
+                        .Text("--centrifugo", &o->centrifugo)
+                        .Text("--redis", &o->redis)
+                        .Text("--channel", &o->channel)
+                        .Text("--src-base", &o->src_base)
+                        .Int("--src-count", &o->src_count)
+                        .Size("--size", &o->size)
+                        .Text("--window-file", &o->window_file)
+                        .Parse(argc, argv);
+  return read && o->subscribers > 0 && o->procs > 0 && o->procs <= 32 && o->rate > 0 &&
          o->duration_s > 0 && o->size >= sizeof(Payload) && o->src_count > 0;
 }
 
@@ -108,8 +89,7 @@ int main(int argc, char** argv) {
   };
   std::vector<Child> children;
   for (int p = 0; p < o.procs; ++p) {
-    const int first = p * (o.subscribers / o.procs) + std::min(p, o.subscribers % o.procs);
-    const int count = o.subscribers / o.procs + (p < o.subscribers % o.procs ? 1 : 0);
+    const hfbench::Share share = hfbench::ShareOf(o.subscribers, o.procs, p);
     int ready[2], stop[2], out[2];
     if (pipe(ready) != 0 || pipe(stop) != 0 || pipe(out) != 0) return 2;
     const pid_t pid = fork();
@@ -117,7 +97,7 @@ int main(int argc, char** argv) {
       close(ready[0]);
       close(stop[1]);
       close(out[0]);
-      RunSubscribers(o, first, count, ready[1], stop[0], out[1]);
+      RunSubscribers(o, share.first, share.count, ready[1], stop[0], out[1]);
       _exit(0);
     }
     close(ready[1]);

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/flags.h"
 #include "../common/net.h"
 #include "../common/ws.h"
 
@@ -43,29 +44,16 @@ struct Flooder {
 };
 
 bool Parse(int argc, char** argv, Options* o) {
-  if (argc % 2 != 1) return false;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string a = argv[i];
-    const char* v = argv[i + 1];
-    if (a == "--host") {
-      o->host = v;
-    } else if (a == "--src") {
-      o->src = v;
-    } else if (a == "--port") {
-      o->port = std::atoi(v);
-    } else if (a == "--path") {
-      o->path = v;
-    } else if (a == "--connections") {
-      o->connections = std::atoi(v);
-    } else if (a == "--duration") {
-      o->duration_s = std::atof(v);
-    } else if (a == "--size") {
-      o->size = std::atoi(v);
-    } else {
-      return false;
-    }
-  }
-  return o->connections > 0 && o->connections <= 64 && o->size > 0 && o->size <= 65536 &&
+  const bool read = hfbench::Flags("hf-flood")
+                        .Text("--host", &o->host)
+                        .Text("--src", &o->src)
+                        .Int("--port", &o->port)
+                        .Text("--path", &o->path)
+                        .Int("--connections", &o->connections)
+                        .Real("--duration", &o->duration_s)
+                        .Int("--size", &o->size)
+                        .Parse(argc, argv);
+  return read && o->connections > 0 && o->connections <= 64 && o->size > 0 && o->size <= 65536 &&
          o->duration_s > 0 && o->duration_s <= 3600 && o->port > 0 && o->port < 65536;
 }
 

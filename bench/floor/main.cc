@@ -14,6 +14,7 @@
 #include <string>
 
 #include "../common/echo_server.h"
+#include "../common/flags.h"
 #include "../common/net.h"
 
 namespace {
@@ -41,19 +42,24 @@ int Subscribe(const std::string& address, const std::string& channel) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const char* host = "127.0.0.1";
+  std::string host = "127.0.0.1";
   int port = 9000;
   std::string feed_redis;
   std::string feed_channel = "holdfast:channel:bench";
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--host") == 0) host = argv[i + 1];
-    if (std::strcmp(argv[i], "--port") == 0) port = std::atoi(argv[i + 1]);
-    if (std::strcmp(argv[i], "--feed-redis") == 0) feed_redis = argv[i + 1];
-    if (std::strcmp(argv[i], "--feed-channel") == 0) feed_channel = argv[i + 1];
+  if (!hfbench::Flags("hf-floor")
+           .Text("--host", &host)
+           .Int("--port", &port)
+           .Text("--feed-redis", &feed_redis)
+           .Text("--feed-channel", &feed_channel)
+           .Parse(argc, argv)) {
+    std::fputs(
+        "usage: hf-floor [--host H] [--port P] [--feed-redis HOST:PORT [--feed-channel C]]\n",
+        stderr);
+    return 2;
   }
-  int fd = hfbench::ListenTcp(host, port, 4096);
+  int fd = hfbench::ListenTcp(host.c_str(), port, 4096);
   if (fd < 0) {
-    std::fprintf(stderr, "hf-floor: cannot listen on %s:%d\n", host, port);
+    std::fprintf(stderr, "hf-floor: cannot listen on %s:%d\n", host.c_str(), port);
     return 1;
   }
   int feed = -1;
@@ -66,7 +72,7 @@ int main(int argc, char** argv) {
   }
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);
-  std::fprintf(stderr, "hf-floor: listening on %s:%d\n", host, hfbench::BoundPort(fd));
+  std::fprintf(stderr, "hf-floor: listening on %s:%d\n", host.c_str(), hfbench::BoundPort(fd));
   hfbench::RunEchoServer(fd, hfbench::Fault::kNone, &g_stop, feed);
   close(fd);
   if (feed >= 0) close(feed);

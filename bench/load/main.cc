@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/flags.h"
 #include "../common/procs.h"
 #include "../common/self_test.h"
 #include "engine.h"
@@ -44,51 +45,29 @@ void Usage() {
 }
 
 bool Parse(int argc, char** argv, LoadOptions* o, int* procs) {
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
-    const char* v = nullptr;
-    if (a == "--idle") {
-      o->idle = true;
-      continue;
-    }
-    if ((v = next()) == nullptr) return false;
-    if (a == "--host") {
-      o->host = v;
-    } else if (a == "--port") {
-      o->port = std::atoi(v);
-    } else if (a == "--path") {
-      o->path = v;
-    } else if (a == "--connections") {
-      o->connections = std::atoi(v);
-    } else if (a == "--procs") {
-      *procs = std::atoi(v);
-    } else if (a == "--closed") {
-      o->inflight = std::atoi(v);
-      o->rate = 0;
-    } else if (a == "--rate") {
-      o->rate = std::atof(v);
-    } else if (a == "--duration") {
-      o->duration_s = std::atof(v);
-    } else if (a == "--warmup") {
-      o->warmup_s = std::atof(v);
-    } else if (a == "--drain") {
-      o->drain_s = std::atof(v);
-    } else if (a == "--size") {
-      o->size = std::atoi(v);
-    } else if (a == "--src-base") {
-      o->src_base = v;
-    } else if (a == "--src-count") {
-      o->src_count = std::atoi(v);
-    } else if (a == "--ready-file") {
-      o->ready_file = v;
-    } else if (a == "--hello") {
-      o->hello = v;
-    } else {
-      return false;
-    }
-  }
-  return o->connections > 0 && *procs > 0 && *procs <= 64 && o->size >= 24 &&
+  const bool read = hfbench::Flags("hf-load")
+                        .Text("--host", &o->host)
+                        .Int("--port", &o->port)
+                        .Text("--path", &o->path)
+                        .Int("--connections", &o->connections)
+                        .Int("--procs", procs)
+                        .Custom("--closed",
+                                [o](const char* v) {
+                                  o->rate = 0;  // closed loop: undoes a --rate given before
+                                  return hfbench::ReadInt(v, &o->inflight);
+                                })
+                        .Real("--rate", &o->rate)
+                        .Switch("--idle", &o->idle)
+                        .Real("--duration", &o->duration_s)
+                        .Real("--warmup", &o->warmup_s)
+                        .Real("--drain", &o->drain_s)
+                        .Int("--size", &o->size)
+                        .Text("--src-base", &o->src_base)
+                        .Int("--src-count", &o->src_count)
+                        .Text("--ready-file", &o->ready_file)
+                        .Text("--hello", &o->hello)
+                        .Parse(argc, argv);
+  return read && o->connections > 0 && *procs > 0 && *procs <= 64 && o->size >= 24 &&
          o->size <= (1 << 20) && o->inflight > 0 && o->duration_s > 0 && o->duration_s <= 3600 &&
          o->warmup_s >= 0 && o->rate >= 0 && o->port > 0 && o->port < 65536;
 }
@@ -114,8 +93,9 @@ int main(int argc, char** argv) {
       procs,
       [&](int p, LoadResult* r) {
         LoadOptions mine = opt;
-        mine.connections = total / procs + (p < total % procs ? 1 : 0);
-        mine.first_id = static_cast<uint32_t>(p * (total / procs) + std::min(p, total % procs));
+        const hfbench::Share share = hfbench::ShareOf(total, procs, p);
+        mine.connections = share.count;
+        mine.first_id = static_cast<uint32_t>(share.first);
         mine.rate = total_rate / procs;
         if (!opt.ready_file.empty()) mine.ready_file = opt.ready_file + "." + std::to_string(p);
         hfbench::RunLoad(mine, r);

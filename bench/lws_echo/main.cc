@@ -11,7 +11,10 @@
 #include <cstring>
 #include <deque>
 #include <new>
+#include <string>
 #include <vector>
+
+#include "../common/flags.h"
 
 namespace {
 
@@ -82,37 +85,39 @@ const lws_protocols kProtocols[] = {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const char* host = "127.0.0.1";
+  std::string host = "127.0.0.1";
   int port = 9001;
-  const char* cert = nullptr;  // with --cert and --key, wss: the TLS baseline
-  const char* key = nullptr;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--host") == 0) host = argv[i + 1];
-    if (std::strcmp(argv[i], "--port") == 0) port = std::atoi(argv[i + 1]);
-    if (std::strcmp(argv[i], "--cert") == 0) cert = argv[i + 1];
-    if (std::strcmp(argv[i], "--key") == 0) key = argv[i + 1];
+  std::string cert, key;  // with both, wss: the TLS baseline
+  if (!hfbench::Flags("hf-lws-echo")
+           .Text("--host", &host)
+           .Int("--port", &port)
+           .Text("--cert", &cert)
+           .Text("--key", &key)
+           .Parse(argc, argv)) {
+    std::fputs("usage: hf-lws-echo [--host H] [--port P] [--cert PEM --key PEM]\n", stderr);
+    return 2;
   }
   lws_set_log_level(LLL_ERR, nullptr);
   lws_context_creation_info info;
   std::memset(&info, 0, sizeof(info));
   info.port = port;
-  info.iface = host;
+  info.iface = host.c_str();
   info.protocols = kProtocols;
   info.options = LWS_SERVER_OPTION_LIBUV;
   info.fd_limit_per_thread = 0;
-  if (cert != nullptr && key != nullptr) {
+  if (!cert.empty() && !key.empty()) {
     info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-    info.ssl_cert_filepath = cert;
-    info.ssl_private_key_filepath = key;
+    info.ssl_cert_filepath = cert.c_str();
+    info.ssl_private_key_filepath = key.c_str();
   }
   lws_context* context = lws_create_context(&info);
   if (context == nullptr) {
-    std::fprintf(stderr, "hf-lws-echo: cannot create the context on %s:%d\n", host, port);
+    std::fprintf(stderr, "hf-lws-echo: cannot create the context on %s:%d\n", host.c_str(), port);
     return 1;
   }
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);
-  std::fprintf(stderr, "hf-lws-echo: listening on %s:%d (lws %s)\n", host, port,
+  std::fprintf(stderr, "hf-lws-echo: listening on %s:%d (lws %s)\n", host.c_str(), port,
                lws_get_library_version());
   while (lws_service(context, 0) >= 0) {
   }

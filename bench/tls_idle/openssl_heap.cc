@@ -18,7 +18,9 @@
 #include <string>
 #include <unordered_map>
 #include <utility>
+
 #include <vector>
+#include "../common/flags.h"
 
 namespace {
 
@@ -70,30 +72,24 @@ bool handshake(SSL* server, SSL* client) {
 
 int main(int argc, char** argv) {
   if (CRYPTO_set_mem_functions(hook_malloc, hook_realloc, hook_free) != 1) return 2;
-  const char* cert = nullptr;
-  const char* key = nullptr;
+  std::string cert, key;
   bool tls12 = false;
   int connections = 5;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--cert" && i + 1 < argc)
-      cert = argv[++i];
-    else if (a == "--key" && i + 1 < argc)
-      key = argv[++i];
-    else if (a == "--tls12")
-      tls12 = true;
-    else if (a == "--connections" && i + 1 < argc)
-      connections = std::max(2, std::atoi(argv[++i]));
-    else {
-      std::fprintf(stderr, "usage: %s --cert PEM --key PEM [--tls12] [--connections N]\n", argv[0]);
-      return 2;
-    }
+  if (!hfbench::Flags("hf-openssl-heap")
+           .Text("--cert", &cert)
+           .Text("--key", &key)
+           .Switch("--tls12", &tls12)
+           .Int("--connections", &connections)
+           .Parse(argc, argv) ||
+      cert.empty() || key.empty()) {
+    std::fprintf(stderr, "usage: %s --cert PEM --key PEM [--tls12] [--connections N]\n", argv[0]);
+    return 2;
   }
-  if (cert == nullptr || key == nullptr) return 2;
+  connections = std::max(2, connections);
   SSL_CTX* sctx = SSL_CTX_new(TLS_server_method());
   SSL_CTX* cctx = SSL_CTX_new(TLS_client_method());
-  if (SSL_CTX_use_certificate_chain_file(sctx, cert) != 1 ||
-      SSL_CTX_use_PrivateKey_file(sctx, key, SSL_FILETYPE_PEM) != 1) {
+  if (SSL_CTX_use_certificate_chain_file(sctx, cert.c_str()) != 1 ||
+      SSL_CTX_use_PrivateKey_file(sctx, key.c_str(), SSL_FILETYPE_PEM) != 1) {
     ERR_print_errors_fp(stderr);
     return 1;
   }

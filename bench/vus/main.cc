@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/flags.h"
 #include "../common/procs.h"
 #include "../common/ws.h"
 #include "users.h"
@@ -51,49 +52,28 @@ double DefaultRamp(int vus) {
 
 bool Parse(int argc, char** argv, VuOptions* o, int* procs) {
   double ramp = -1;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (i + 1 >= argc) return false;
-    const char* v = argv[++i];
-    if (a == "--host") {
-      o->host = v;
-    } else if (a == "--port") {
-      o->port = std::atoi(v);
-    } else if (a == "--path") {
-      o->path = v;
-    } else if (a == "--vus") {
-      o->vus = std::atoi(v);
-    } else if (a == "--connections") {
-      o->connections = std::atoi(v);
-    } else if (a == "--messages") {
-      o->messages = std::atoi(v);
-    } else if (a == "--interval-ms") {
-      o->interval_ms = std::atoi(v);
-    } else if (a == "--size") {
-      o->size = std::atoi(v);
-    } else if (a == "--reply-timeout-ms") {
-      o->reply_timeout_ms = std::atoi(v);
-    } else if (a == "--ramp") {
-      ramp = std::atof(v);
-    } else if (a == "--max-duration") {
-      o->max_duration_s = std::atof(v);
-    } else if (a == "--grace") {
-      o->grace_s = std::atof(v);
-    } else if (a == "--procs") {
-      *procs = std::atoi(v);
-    } else if (a == "--src-base") {
-      o->src_base = v;
-    } else if (a == "--src-count") {
-      o->src_count = std::atoi(v);
-    } else {
-      return false;
-    }
-  }
+  const bool read = hfbench::Flags("hf-vus")
+                        .Text("--host", &o->host)
+                        .Int("--port", &o->port)
+                        .Text("--path", &o->path)
+                        .Int("--vus", &o->vus)
+                        .Int("--connections", &o->connections)
+                        .Int("--messages", &o->messages)
+                        .Int("--interval-ms", &o->interval_ms)
+                        .Int("--size", &o->size)
+                        .Int("--reply-timeout-ms", &o->reply_timeout_ms)
+                        .Real("--ramp", &ramp)
+                        .Real("--max-duration", &o->max_duration_s)
+                        .Real("--grace", &o->grace_s)
+                        .Int("--procs", procs)
+                        .Text("--src-base", &o->src_base)
+                        .Int("--src-count", &o->src_count)
+                        .Parse(argc, argv);
   o->ramp_s = ramp >= 0 ? ramp : DefaultRamp(o->vus);
-  return o->host.rfind("127.", 0) == 0 && o->src_base.rfind("127.", 0) == 0 && o->port > 0 &&
-         o->vus > 0 && o->connections > 0 && o->messages > 0 && o->interval_ms >= 0 &&
-         o->size >= 32 && o->size <= 65536 && o->reply_timeout_ms > 0 && *procs > 0 &&
-         *procs <= o->vus && o->src_count > 0;
+  return read && o->host.rfind("127.", 0) == 0 && o->src_base.rfind("127.", 0) == 0 &&
+         o->port > 0 && o->vus > 0 && o->connections > 0 && o->messages > 0 &&
+         o->interval_ms >= 0 && o->size >= 32 && o->size <= 65536 && o->reply_timeout_ms > 0 &&
+         *procs > 0 && *procs <= o->vus && o->src_count > 0;
 }
 
 // Runs the users in `procs` child processes and merges what they found. False when a child did
@@ -107,8 +87,9 @@ bool RunAll(const VuOptions& o, int procs, VuResult* total) {
       procs,
       [&](int p, VuResult* r) {
         VuOptions mine = o;
-        mine.first_vu = p * (o.vus / procs) + std::min(p, o.vus % procs);
-        mine.vus_here = o.vus / procs + (p < o.vus % procs ? 1 : 0);
+        const hfbench::Share share = hfbench::ShareOf(o.vus, procs, p);
+        mine.first_vu = share.first;
+        mine.vus_here = share.count;
         hfbench::RunUsers(mine, r);
       },
       total);
