@@ -234,6 +234,56 @@ hold_idle() {  # connections procs seconds out client-args...
   done
 }
 
+# A throwaway self-signed P-256 certificate in $BENCH_TMP and a holdfast config serving /echo
+# over TLS with it, at $TLS_CONFIG. Idempotent.
+tls_setup() {
+  [[ -e "$BENCH_TMP/cert.pem" ]] && return 0
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+    -subj /CN=127.0.0.1 -keyout "$BENCH_TMP/key.pem" -out "$BENCH_TMP/cert.pem" 2>/dev/null
+  TLS_CONFIG=$BENCH_TMP/holdfast-tls.yaml
+  cat >"$TLS_CONFIG" <<YAML
+instance: bench
+workers: 1
+log: { level: warn }
+drain_timeout: 1s
+admin: { address: 127.0.0.1:0 }
+listeners:
+  - address: 127.0.0.1:$PORT
+    tls: { cert: "$BENCH_TMP/cert.pem", key: "$BENCH_TMP/key.pem" }
+    routes:
+      - name: echo
+        path: /echo
+        upstream: { echo: {} }
+YAML
+}
+
+# idle_measure over TLS: `connections` idle wss connections to a fresh holdfast-w1 or lws-echo,
+# opened by bench/tls_idle/hold.py (Python's asyncio and ssl, which only has to open and hold
+# them) over `procs` processes and held for $IDLE_HOLD seconds.
+idle_tls_measure() {  # scenario server connections procs
+  local scenario=$1 server=$2 n=$3 procs=$4 m0 m1 rc=0
+  tls_setup
+  case "$server" in
+    holdfast-w1) start_server "$server" "$HOLDFAST" -c "$TLS_CONFIG" ;;
+    lws-echo) start_server "$server" "$BENCH_BUILD/hf-lws-echo" --port "$PORT" \
+      --cert "$BENCH_TMP/cert.pem" --key "$BENCH_TMP/key.pem" ;;
+  esac
+  sleep 0.5
+  m0=$(mem_kb "$SERVER_PID")
+  rm -f "$BENCH_TMP/ready"
+  "${LOAD_PIN[@]}" /usr/bin/python3 "$ROOT/bench/tls_idle/hold.py" "$PORT" /echo "$n" \
+    "$BENCH_TMP/ready" "$IDLE_HOLD" "$procs" >"$BENCH_TMP/idle.json" &
+  local lpid=$!
+  wait_file "$BENCH_TMP/ready" "$lpid" || true
+  sleep 0.5
+  m1=$(mem_kb "$SERVER_PID")
+  wait "$lpid" || rc=$?
+  record "{\"scenario\":\"$scenario\",\"server\":\"$server\",\"exit\":$rc,$(mem_json "$m0" "$m1"),\"hold_s\":$IDLE_HOLD,\"load\":$(cat "$BENCH_TMP/idle.json")}"
+  echo "  $scenario $server: rss, private, slab KiB: $m0 -> $m1" >&2
+  stop_server
+  [[ $rc -eq 0 ]]
+}
+
 # Opens `connections` idle connections to a fresh echo server with hf-load --idle over `procs`
 # processes, and records the server's RSS and the machine's Slab before and `settle` seconds
 # (default 0.5, less than IDLE_HOLD) after the last one opened.

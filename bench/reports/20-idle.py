@@ -1,4 +1,5 @@
-"""The idle section: plaintext idle connections to holdfast, hf-lws-echo and Centrifugo."""
+"""The idle section: idle connections to holdfast, hf-lws-echo and Centrifugo, in plaintext and
+over TLS, and holdfast at its file limit."""
 
 
 def section(ctx):
@@ -7,23 +8,28 @@ def section(ctx):
 
 
 def at_the_limit(ctx):
-    rows = [r for r in ctx.rows if r["scenario"].startswith("idle-max-")]
+    rows = [r for r in ctx.rows if r["scenario"].startswith(("idle-max-", "idle-tls-max-"))]
     if not rows:
         return []
     out = ["## Idle connections at the file limit", ""]
-    r = rows[0]
-    if r["scenario"] == "idle-max-skipped":
-        return out + [f"Not run in quick mode (`ulimit -n` here: {r['limit']})."]
-    n = int(r["scenario"][len("idle-max-"):])
-    if r["exit"] != 0:
-        return out + [f"holdfast (`workers: 1`) with {n} connections: failed: `{r.get('load')}`"]
-    per = ctx.memory_per_conn(r, n)
-    out.append(f"holdfast (`workers: 1`) held {r['load']['connected']} of {n} idle connections "
-               f"(`ulimit -n` less 64), opened by `hf-load --idle --procs 2`: RSS "
-               f"{r['rss0_kb']} → {r['rss1_kb']} KiB, {per:.0f} bytes per connection; "
-               f"{ctx.fmt(ctx.memory_per_conn(r, n, 'anon'), '.0f')} bytes of private memory "
-               "per connection.")
-    return out
+    if rows[0]["scenario"] == "idle-max-skipped":
+        return out + [f"Not run in quick mode (`ulimit -n` here: {rows[0]['limit']})."]
+    for r in rows:
+        tls = r["scenario"].startswith("idle-tls-")
+        n = int(r["scenario"].rsplit("-", 1)[1])
+        how = ("over TLS, opened by `bench/tls_idle/hold.py` in two processes" if tls
+               else "in plaintext, opened by `hf-load --idle --procs 2`")
+        if r["exit"] != 0:
+            out.append(f"holdfast (`workers: 1`) with {n} connections {how}: failed: "
+                       f"`{r.get('load')}`")
+        else:
+            out.append(f"holdfast (`workers: 1`) held {r['load']['connected']} of {n} idle "
+                       f"connections (`ulimit -n` less 64) {how}: RSS {r['rss0_kb']} → "
+                       f"{r['rss1_kb']} KiB, {ctx.memory_per_conn(r, n):.0f} bytes per "
+                       f"connection; {ctx.fmt(ctx.memory_per_conn(r, n, 'anon'), '.0f')} bytes of "
+                       f"private memory per connection (target: ≤ {16384 if tls else 2048}).")
+        out.append("")
+    return out[:-1]
 
 
 def table(ctx, prefix, title, target):

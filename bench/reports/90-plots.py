@@ -55,6 +55,7 @@ def memory_plot(ctx):
         pts.sort()
         ax.plot([x[0] for x in pts], [x[1] for x in pts], marker="o", label=label)
     ax.axhline(2048, color="grey", linestyle=":", label="target, plaintext (2 KiB)")
+    ax.axhline(16384, color="grey", linestyle="--", label="target, TLS (16 KiB)")
     ax.set_xscale("log")
     ax.set_xlabel("idle connections")
     ax.set_ylabel("server private memory per connection, bytes")  # RSS where marked
