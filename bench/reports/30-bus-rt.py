@@ -32,6 +32,15 @@ def section(ctx):
       "the machine's two cores with the broker, so these are figures for this machine, not for "
       "Kafka.")
     p("")
+    broker = s.get("broker_during_redis")
+    if broker:
+        p("Each bus is measured with holdfast serving its route alone. Kafka comes first; then "
+          "the Kafka echo service stops, and the broker too when the run started it, before the "
+          "Redis runs, since an idle broker and its clients took 12 to 32% of a core that a "
+          "Redis trip does not use. In this run the broker was "
+          + ("stopped for the Redis runs." if broker == "stopped" else
+             "running before the run started, so it was left running beside the Redis runs."))
+    p("")
     pairs = s.get("pairs", 1)
     p(f"Closed loop: {s['connections']} connections × {s['inflight']} in flight. Open loop: "
       f"{s['connections']} connections at {s['shares'].replace(' ', ', ')} % of the closed "
