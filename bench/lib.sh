@@ -257,28 +257,20 @@ listeners:
 YAML
 }
 
-# idle_measure over TLS: `connections` idle wss connections to a fresh holdfast-w1 or lws-echo,
-# opened by bench/tls_idle/hold.py (Python's asyncio and ssl, which only has to open and hold
-# them) over `procs` processes and held for $IDLE_HOLD seconds.
-idle_tls_measure() {  # scenario server connections procs
-  local scenario=$1 server=$2 n=$3 procs=$4 m0 m1 rc=0
-  tls_setup
-  case "$server" in
-    holdfast-w1) start_server "$server" "$HOLDFAST" -c "$TLS_CONFIG" ;;
-    lws-echo) start_server "$server" "$BENCH_BUILD/hf-lws-echo" --port "$PORT" \
-      --cert "$BENCH_TMP/cert.pem" --key "$BENCH_TMP/key.pem" ;;
-  esac
+# The server's memory before and `settle` seconds after `opener...` has opened its idle
+# connections, recorded as `scenario`; then the server stops. The opener starts its client in the
+# background as IDLE_PID, writing its report to $BENCH_TMP/idle.json, and returns once all are
+# open.
+idle_record() {  # scenario server settle opener...
+  local scenario=$1 server=$2 settle=$3 m0 m1 rc=0
+  shift 3
   sleep 0.5
   m0=$(mem_kb "$SERVER_PID")
-  rm -f "$BENCH_TMP/ready"
-  "${LOAD_PIN[@]}" /usr/bin/python3 "$ROOT/bench/tls_idle/hold.py" "$PORT" /echo "$n" \
-    "$BENCH_TMP/ready" "$IDLE_HOLD" "$procs" >"$BENCH_TMP/idle.json" &
-  local lpid=$!
-  wait_file "$BENCH_TMP/ready" "$lpid" || true
-  sleep 0.5
+  "$@"
+  sleep "$settle"
   m1=$(mem_kb "$SERVER_PID")
-  wait "$lpid" || rc=$?
-  record "{\"scenario\":\"$scenario\",\"server\":\"$server\",\"exit\":$rc,$(mem_json "$m0" "$m1"),\"hold_s\":$IDLE_HOLD,\"load\":$(cat "$BENCH_TMP/idle.json")}"
+  wait "$IDLE_PID" || rc=$?
+  record "{\"scenario\":\"$scenario\",\"server\":\"$server\",\"exit\":$rc,$(mem_json "$m0" "$m1"),\"hold_s\":$IDLE_HOLD,\"settle_s\":$settle,\"load\":$(cat "$BENCH_TMP/idle.json")}"
   echo "  $scenario $server: rss, private, slab KiB: $m0 -> $m1" >&2
   stop_server
   [[ $rc -eq 0 ]]
@@ -288,19 +280,33 @@ idle_tls_measure() {  # scenario server connections procs
 # processes, and records the server's RSS and the machine's Slab before and `settle` seconds
 # (default 0.5, less than IDLE_HOLD) after the last one opened.
 idle_measure() {  # scenario server connections procs [settle]
-  local scenario=$1 server=$2 n=$3 procs=$4 settle=${5:-0.5} m0 m1 rc=0
   local client=(--path /echo)
   # Centrifugo's clients connect with a command first; unanswered, it closes them.
-  [[ $server == centrifugo ]] && client=(--path /connection/websocket --hello '{"id":1,"connect":{}}')
-  start_echo "$server"
-  sleep 0.5
-  m0=$(mem_kb "$SERVER_PID")
-  hold_idle "$n" "$procs" "$IDLE_HOLD" "$BENCH_TMP/idle.json" "${client[@]}"
-  sleep "$settle"
-  m1=$(mem_kb "$SERVER_PID")
-  wait "$IDLE_PID" || rc=$?
-  record "{\"scenario\":\"$scenario\",\"server\":\"$server\",\"exit\":$rc,$(mem_json "$m0" "$m1"),\"hold_s\":$IDLE_HOLD,\"settle_s\":$settle,\"load\":$(cat "$BENCH_TMP/idle.json")}"
-  echo "  $scenario $server: rss, private, slab KiB: $m0 -> $m1" >&2
-  stop_server
-  [[ $rc -eq 0 ]]
+  [[ $2 == centrifugo ]] && client=(--path /connection/websocket --hello '{"id":1,"connect":{}}')
+  start_echo "$2"
+  idle_record "$1" "$2" "${5:-0.5}" hold_idle "$3" "$4" "$IDLE_HOLD" "$BENCH_TMP/idle.json" \
+    "${client[@]}"
+}
+
+# hold_idle over TLS: `connections` idle wss connections to the server on PORT, opened by
+# bench/tls_idle/hold.py (Python's asyncio and ssl, which only has to open and hold them) over
+# `procs` processes and held for `seconds`; IDLE_PID and `out` as for hold_idle.
+hold_idle_tls() {  # connections procs seconds out
+  rm -f "$BENCH_TMP/ready"
+  "${LOAD_PIN[@]}" /usr/bin/python3 "$ROOT/bench/tls_idle/hold.py" "$PORT" /echo "$1" \
+    "$BENCH_TMP/ready" "$3" "$2" >"$4" &
+  IDLE_PID=$!
+  wait_file "$BENCH_TMP/ready" "$IDLE_PID" || true
+}
+
+# idle_measure over TLS, against a fresh holdfast-w1 or lws-echo serving the certificate of
+# tls_setup.
+idle_tls_measure() {  # scenario server connections procs
+  tls_setup
+  case "$2" in
+    holdfast-w1) start_server "$2" "$HOLDFAST" -c "$TLS_CONFIG" ;;
+    lws-echo) start_server "$2" "$BENCH_BUILD/hf-lws-echo" --port "$PORT" \
+      --cert "$BENCH_TMP/cert.pem" --key "$BENCH_TMP/key.pem" ;;
+  esac
+  idle_record "$1" "$2" 0.5 hold_idle_tls "$3" "$4" "$IDLE_HOLD" "$BENCH_TMP/idle.json"
 }

@@ -1,10 +1,14 @@
 """The idle section: idle connections to holdfast, hf-lws-echo and Centrifugo, in plaintext and
 over TLS, and holdfast at its file limit."""
 
+# The targets: private memory per connection, in bytes.
+PLAIN_TARGET, TLS_TARGET = 2048, 16384
+
 
 def section(ctx):
-    return (table(ctx, "idle-", "Idle connections (plaintext)", 2048) + [""] +
-            table(ctx, "idle-tls-", "Idle connections (TLS)", 16384) + [""] + at_the_limit(ctx))
+    return (table(ctx, "idle-", "Idle connections (plaintext)", PLAIN_TARGET) + [""] +
+            table(ctx, "idle-tls-", "Idle connections (TLS)", TLS_TARGET) + [""] +
+            at_the_limit(ctx))
 
 
 def at_the_limit(ctx):
@@ -27,7 +31,7 @@ def at_the_limit(ctx):
                        f"connections (`ulimit -n` less 64) {how}: RSS {r['rss0_kb']} → "
                        f"{r['rss1_kb']} KiB, {ctx.memory_per_conn(r, n):.0f} bytes per "
                        f"connection; {ctx.fmt(ctx.memory_per_conn(r, n, 'anon'), '.0f')} bytes of "
-                       f"private memory per connection (target: ≤ {16384 if tls else 2048}).")
+                       f"private memory per connection (target: ≤ {TLS_TARGET if tls else PLAIN_TARGET}).")
         out.append("")
     return out[:-1]
 
