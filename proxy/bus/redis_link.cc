@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "proxy/bus/redis_replies.h"
 #include "proxy/bus/redis_uv_adapter.h"
 #include "proxy/log.h"
 
@@ -98,6 +99,7 @@ void RedisLink::connect() {
     return;
   }
   ctx_->data = this;
+  use_pooled_replies(ctx_->c.reader);
   redisAsyncSetConnectCallback(ctx_, &RedisLink::on_connect);
   redisAsyncSetDisconnectCallback(ctx_, &RedisLink::on_disconnect);
   if (!cfg_.password.empty()) {
