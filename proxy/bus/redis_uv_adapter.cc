@@ -5,11 +5,11 @@ namespace {
 
 struct Watch {
   uv_poll_t poll;
-  uv_check_t flush;  // writes the commands a loop turn queued, once its I/O callbacks are done
+  uv_check_t flush;  // writes the commands a loop turn queued, once its I/O callbacks are done;
+                     // active while such commands wait
   uv_idle_t nudge;   // keeps the next poll from blocking while a flush waits
   redisAsyncContext* ac;
   int events;
-  bool flush_armed;
   bool flushing;
   int open_handles;
 };
@@ -49,7 +49,6 @@ void update(Watch* w, int add, int remove) {
 }
 
 void flush(Watch* w) {
-  w->flush_armed = false;
   uv_check_stop(&w->flush);
   uv_idle_stop(&w->nudge);
   if (w->ac == nullptr) return;
@@ -75,8 +74,9 @@ void add_write(void* p) {
     update(w, UV_WRITABLE, 0);
     return;
   }
-  if (w->flush_armed || (w->events & UV_WRITABLE) != 0) return;
-  w->flush_armed = true;
+  if (uv_is_active(reinterpret_cast<uv_handle_t*>(&w->flush)) || (w->events & UV_WRITABLE) != 0) {
+    return;
+  }
   uv_check_start(&w->flush, [](uv_check_t* h) { flush(static_cast<Watch*>(h->data)); });
   uv_idle_start(&w->nudge, [](uv_idle_t* h) { flush(static_cast<Watch*>(h->data)); });
 }
