@@ -403,8 +403,8 @@ bool Session::retry_stalled() {
   const size_t size = rx_.size();
   switch (worker_.publish(upstream_->target, ev, conn_.handle)) {
     case BusStatus::Accepted:
-      if (inflight_ == 0) bus_waiting_since_ = Clock::now();
-      if (awaiting_reply_since_ == Clock::time_point{}) awaiting_reply_since_ = Clock::now();
+      if (inflight_ == 0) bus_waiting_since_ = worker_.turn_now();
+      if (awaiting_reply_since_ == Clock::time_point{}) awaiting_reply_since_ = worker_.turn_now();
       inflight_ += size;
       worker_.stats().inflight_bytes.add(static_cast<int64_t>(size));
       rx_.clear();
@@ -415,7 +415,7 @@ bool Session::retry_stalled() {
       --seq_;
       if (!rx_stalled_) {
         rx_stalled_ = true;
-        if (inflight_ == 0) bus_waiting_since_ = Clock::now();
+        if (inflight_ == 0) bus_waiting_since_ = worker_.turn_now();
         worker_.add_stalled(*this);
       }
       update_flow();
@@ -463,7 +463,7 @@ void Session::on_bus_ack(size_t bytes) {
   bytes = std::min(bytes, inflight_);
   inflight_ -= bytes;
   worker_.stats().inflight_bytes.add(-static_cast<int64_t>(bytes));
-  bus_waiting_since_ = Clock::now();
+  bus_waiting_since_ = worker_.turn_now();
   update_flow();
 }
 

@@ -501,7 +501,7 @@ void Worker::handle(Delivery& d) {
                    {{"conn_id", d.name}, log::Field::optional("trace_id", d.trace_id.data())});
         return;
       }
-      if (d.kind == Delivery::Kind::Frame) s->on_reply(Clock::now());
+      if (d.kind == Delivery::Kind::Frame) s->on_reply(turn_now());
       deliver_to(*s, d);
       return;
     }

@@ -103,6 +103,7 @@ class Worker final : public BusAckSink, public filters::Host {
 
   // BusAckSink
   void on_ack(uint64_t handle, size_t bytes, BusResult result) override;
+  Clock::time_point now() override { return turn_now(); }
 
  private:
   static void on_accept(uv_poll_t* poll, int status, int events);

@@ -1,6 +1,7 @@
 // What a worker's bus producers share: where a message goes, how it went, and who hears back.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -31,6 +32,9 @@ class BusAckSink {
  public:
   virtual ~BusAckSink() = default;
   virtual void on_ack(uint64_t handle, size_t bytes, BusResult result) = 0;
+  // The time to stamp a message's write and its acknowledgement with. A worker gives the time it
+  // read once for its loop turn, which spares a clock read per message at either end.
+  virtual std::chrono::steady_clock::time_point now() { return std::chrono::steady_clock::now(); }
 };
 
 // Reused per-thread buffers for building one event, so the hot path does not allocate.

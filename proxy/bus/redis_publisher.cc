@@ -83,7 +83,7 @@ BusStatus RedisPublisher::send(const BusTarget& target, const contract::Event& e
 }
 
 void RedisPublisher::write(Pending& p) {
-  p.written = std::chrono::steady_clock::now();
+  p.written = sink_.now();
   redisAsyncFormattedCommand(context(), &RedisPublisher::on_reply, this, p.command.data(),
                              p.command.size());
 }
@@ -96,7 +96,7 @@ void RedisPublisher::on_reply(redisAsyncContext*, void* r, void* privdata) {
   self->sent_.pop_front();
   self->queued_bytes_ -= p.command.size();
   BusResult result = BusResult::Ok;
-  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - p.written;
+  const std::chrono::duration<double> took = self->sink_.now() - p.written;
   self->stats().redis_publish.observe(took.count());
   if (reply->type == REDIS_REPLY_ERROR) {
     result = BusResult::Rejected;
