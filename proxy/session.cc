@@ -7,6 +7,7 @@
 #include "filters/registry.h"
 #include "proxy/contract.h"
 #include "proxy/log.h"
+#include "proxy/lws_allocator.h"
 #include "proxy/stats.h"
 #include "proxy/util/clock.h"
 #include "proxy/util/utf8.h"
@@ -285,6 +286,8 @@ void Session::admit() {
 
 void Session::on_established() {
   established_ = true;
+  const NewReceiveBuffer buffer = take_new_receive_buffer();
+  worker_.set_receive_page(*this, ReceivePage::of(buffer.data, buffer.size));
   opened_ = last_rx_ = last_message_ = Clock::now();
   if (!admitted_) {
     update_flow();  // held: read nothing until the filters decide
@@ -668,6 +671,7 @@ void Session::tick(Clock::time_point now) {
 void Session::on_closed() {
   if (closed_) return;
   closed_ = true;
+  worker_.set_receive_page(*this, {});  // libwebsockets frees the buffer
   if (close_code_ == 0) close_code_ = 1006;
   if (inflight_ > 0) worker_.stats().inflight_bytes.add(-static_cast<int64_t>(inflight_));
   chain().close(conn_, filter_states_, conn_.handle, filters_passed_);

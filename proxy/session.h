@@ -68,6 +68,8 @@ class Session {
   void flush();
   void on_peer_close(const void* in, size_t len);
   void on_pong() { last_rx_ = Clock::now(); }
+  // No frame is part read, so libwebsockets' receive buffer holds nothing live.
+  bool between_frames() const { return !closed_ && lws_remaining_packet_payload(wsi_) == 0; }
   void on_closed();
 
   // From the bus: `bytes` of this connection's messages were acknowledged, or failed.

@@ -381,6 +381,7 @@ void Worker::forget(Session* s) {
   if (slot < slots_.size() && slots_[slot] == s) {
     slots_[slot] = nullptr;
     free_slots_.push_back(slot);
+    if (slot < receive_pages_.size()) receive_pages_[slot] = {};
   }
   s->~Session();
   sessions_.deallocate(s);
@@ -599,10 +600,23 @@ void Worker::tick() {
     accept_paused_ = false;
     set_accepting(true);
   }
-  for (Session* s : slots_) {
-    if (s != nullptr && s->established()) s->tick(now);
+  for (size_t slot = 0; slot < slots_.size(); ++slot) {
+    Session* s = slots_[slot];
+    if (s == nullptr || !s->established()) continue;
+    s->tick(now);
+    if (slot < receive_pages_.size() && !receive_pages_[slot].empty() && s->between_frames())
+      receive_pages_[slot].release_if_written();
   }
   if (draining_) drain_step();
+}
+
+void Worker::set_receive_page(const Session& s, ReceivePage page) {
+  const uint32_t slot = slot_of(s.handle());
+  if (slot >= receive_pages_.size()) {
+    if (page.empty()) return;
+    receive_pages_.resize(slots_.size());
+  }
+  receive_pages_[slot] = page;
 }
 
 // Draining, in order: stop accepting and reading; let what is in flight reach the bus; close

@@ -20,6 +20,7 @@
 #include "proxy/frame_pool.h"
 #include "proxy/memory_release.h"
 #include "proxy/mpsc_queue.h"
+#include "proxy/receive_page.h"
 #include "proxy/runtime.h"
 #include "proxy/session.h"
 #include "proxy/stats.h"
@@ -67,6 +68,8 @@ class Worker final : public BusAckSink, public filters::Host {
   // A session that queued its first message this loop turn: written once the turn's I/O is done.
   void flush_later(const Session& s);
   WriteBatch& write_batch() { return write_batch_; }
+  // The first page of a session's receive buffer, looked at on each tick; empty to forget it.
+  void set_receive_page(const Session& s, ReceivePage page);
   FramePool& frames() { return frames_; }
   // The time, read once per loop turn: for idle and keepalive bookkeeping, where a turn's length
   // does not matter and a clock read for every message does (three per echoed message).
@@ -170,6 +173,10 @@ class Worker final : public BusAckSink, public filters::Host {
   std::vector<Session*> slots_;
   std::vector<uint32_t> generations_;
   std::vector<uint32_t> free_slots_;
+  // By slot, from the first session whose receive buffer spans a page: kept here rather than in
+  // Session, whose size is what every idle connection costs, and which the default buffer does
+  // not need.
+  std::vector<ReceivePage> receive_pages_;
   util::IdIndex<Session> by_id_{slots_};
   Index by_user_;
   Index by_channel_;

@@ -37,6 +37,27 @@ listeners:
         upstream: { echo: {} }
 )";
 
+constexpr std::string_view kPageBufferConfig = R"(
+instance: e2e-keepalive
+workers: 1
+admin: { address: 127.0.0.1:0 }
+listeners:
+  - address: 127.0.0.1:0
+    receive_buffer: 16KiB
+    routes:
+      - name: large
+        path: /large
+        upstream: { echo: {} }
+)";
+
+// Waits for the pong to the `n`th ping and checks its payload.
+void check_pong(WsClient& ws, size_t n, const std::string& payload) {
+  for (int i = 0; i < 10 && ws.pongs() < n; ++i)
+    ws.recv(Millis(200));
+  CHECK(ws.pongs() == n);
+  CHECK(ws.last_pong() == payload);
+}
+
 }  // namespace
 
 TEST_CASE("a peer that answers pings stays, a silent one is dropped", "[keepalive]") {
@@ -113,6 +134,35 @@ TEST_CASE("a client's ping is answered with its payload, in the smallest receive
     CHECK(ws->pongs() == static_cast<size_t>(round + 1));
     CHECK(ws->last_pong() == payload);
   }
+}
+
+TEST_CASE("a receive buffer whose first page goes back after pings answers each ping whole",
+          "[keepalive]") {
+  // With a buffer of a page or more, the worker gives back the page a ping's payload was written
+  // to on its next tick (every 250 ms), but never while a frame is part read.
+  HoldfastProcess proxy(fill(kPageBufferConfig, {}));
+  auto ws = open_ws(proxy, "/large");
+  size_t pings = 0;
+  for (int round = 0; round < 3; ++round) {
+    const std::string payload = "ping " + std::to_string(round) + std::string(100, 'a' + round);
+    REQUIRE(ws->send_ping(payload));
+    REQUIRE(ws->send_text("after ping " + std::to_string(round)));
+    const WsEvent e = ws->recv(Millis(2000));
+    INFO(describe(e));
+    REQUIRE(e.kind == WsEvent::Kind::Text);
+    CHECK(e.data == "after ping " + std::to_string(round));
+    check_pong(*ws, ++pings, payload);
+    ws->recv(Millis(600));  // ticks go by: the page is given back
+  }
+  // A ping cut in two, with ticks between the halves: its payload is part read meanwhile.
+  const std::string payload = "split " + std::string(110, 'z');
+  const std::string frame = ws->encode_frame(WsOpcode::Ping, payload, true);
+  REQUIRE(ws->send_raw(frame.substr(0, 60)));
+  CHECK(ws->recv(Millis(700)).kind == WsEvent::Kind::Timeout);
+  REQUIRE(ws->send_raw(frame.substr(60)));
+  check_pong(*ws, ++pings, payload);
+  REQUIRE(ws->send_text("still whole"));
+  CHECK(ws->recv(Millis(2000)).data == "still whole");
 }
 
 }  // namespace holdfast::test::e2e

@@ -1,0 +1,26 @@
+// Receive buffers of a page or more, carved from address space reserved for them.
+//
+// libwebsockets gives each connection a receive buffer of the listener's `receive_buffer` and
+// writes to it only a control frame's payload (lws_allocator.h), so a buffer's pages are not
+// resident unless a ping made its first one so, and the session gives that one back
+// (receive_page.h). From jemalloc, a buffer of 16 KiB is a large allocation with about 170 bytes
+// of bookkeeping of its own, which is most of what a large buffer costs an idle connection. Here
+// every buffer starts on a page and costs 8 bytes once freed (its place in a free list). Unlike
+// util::ExactPool, which packs OpenSSL's objects and links freed ones through their first bytes,
+// nothing here writes to a buffer: a freed one stays as unresident as it was.
+#pragma once
+
+#include <cstddef>
+
+namespace holdfast::receive_buffers {
+
+// A buffer of `size` bytes (a page or more), which starts on a page, or null when no more
+// address space could be reserved. Any thread.
+void* allocate(size_t size);
+// Takes a buffer back if it came from allocate(), giving back its first page if a payload was
+// written there since; false when it did not come from here.
+bool release(void* buffer);
+// The size of the buffer's slot if it came from allocate(), else 0.
+size_t owned_size(const void* buffer);
+
+}  // namespace holdfast::receive_buffers

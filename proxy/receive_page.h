@@ -1,0 +1,39 @@
+// The first page of a connection's receive buffer, handed back to the kernel once a control
+// frame's payload has been written to it.
+//
+// libwebsockets writes into a connection's receive buffer only a control frame's payload (a
+// client's ping, or a pong to a ping that carried one), at LWS_PRE bytes in; data frames are
+// unmasked where they were read. The buffers come from an arena of their own (lws_allocator.h),
+// so a buffer of a page or more is never resident on a connection that sends only messages. One
+// ping with a payload, which some client libraries send on their own every few seconds, makes its
+// first page resident for good: 4 KB on a connection that otherwise costs about 2. The session
+// looks at the payload's first bytes on each tick, and when something was written there and no
+// frame is part read, gives the page back (MADV_DONTNEED), so the next read of it is a zero page
+// again. A payload of only zero bytes goes unseen and keeps its page, which costs memory only.
+#pragma once
+
+#include <cstddef>
+
+namespace holdfast {
+
+size_t page_size();  // the kernel's, read once
+
+class ReceivePage {
+ public:
+  ReceivePage() = default;
+  // For a buffer of `size` bytes as libwebsockets allocated it. Empty unless the page where
+  // control payloads start lies wholly inside the buffer, which holds for buffers of 4 KiB and
+  // more (page aligned); smaller ones share their pages, and nothing is given back.
+  static ReceivePage of(void* buffer, size_t size);
+
+  bool empty() const { return payload_ == nullptr; }
+  // Gives the page back if a payload was written to it. The caller has checked that no frame is
+  // part read (the bytes would be live). True when the page went back.
+  bool release_if_written();
+
+ private:
+  explicit ReceivePage(std::byte* payload) : payload_(payload) {}
+  std::byte* payload_ = nullptr;  // where a control payload starts; its page is inside the buffer
+};
+
+}  // namespace holdfast
