@@ -203,10 +203,10 @@ measure() {  # scenario server hf-load-args...
 }
 
 # Starts the named baseline or holdfast echo server on $PORT.
-start_echo() {  # holdfast-w1|holdfast-w1-rx<N>[k]|holdfast-w1-ping|holdfast-w2|lws-echo|floor|centrifugo
+start_echo() {  # holdfast-w1|holdfast-w1-clientping|holdfast-w1-rx<N>[k]|holdfast-w1-ping|holdfast-w2|lws-echo|floor|centrifugo
   local rx
   case "$1" in
-    holdfast-w1) start_server "$1" "$HOLDFAST" -c "$(holdfast_config 1)" ;;
+    holdfast-w1 | holdfast-w1-clientping) start_server "$1" "$HOLDFAST" -c "$(holdfast_config 1)" ;;
     holdfast-w1-ping)
       start_server "$1" "$HOLDFAST" -c "$(holdfast_config 1 "        keepalive: { ping_interval: 1s }")" ;;
     holdfast-w1-rx*)  # receive_buffer: N bytes, or N KiB with a k
@@ -284,6 +284,8 @@ idle_measure() {  # scenario server connections procs [settle]
   local client=(--path /echo)
   # Centrifugo's clients connect with a command first; unanswered, it closes them.
   [[ $2 == centrifugo ]] && client=(--path /connection/websocket --hello '{"id":1,"connect":{}}')
+  # The client pings once with a payload, as some client libraries do on their own.
+  [[ $2 == holdfast-w1-clientping ]] && client+=(--ping-payload 4)
   start_echo "$2"
   idle_record "$1" "$2" "${5:-0.5}" hold_idle "$3" "$4" "$IDLE_HOLD" "$BENCH_TMP/idle.json" \
     "${client[@]}"

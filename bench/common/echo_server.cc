@@ -157,6 +157,12 @@ struct Server {
         break;
       }
       if (f.opcode == kPong) continue;
+      if (f.opcode == kPing && !fault_done &&
+          (fault == Fault::kDropPong || fault == Fault::kCorruptPong)) {
+        fault_done = true;
+        if (fault == Fault::kDropPong) continue;
+        frame.back() ^= 1;  // the payload's last byte, or the header's when it is empty
+      }
       if (f.opcode == kText || f.opcode == kBinary || f.opcode == kCont) {
         EchoData(c, std::move(frame));
       } else {

@@ -34,6 +34,7 @@ void LoadResult::Merge(const LoadResult& o) {
   misrouted += o.misrouted;
   duplicate += o.duplicate;
   corrupt += o.corrupt;
+  pongs += o.pongs;
   latency.Merge(o.latency);
   if (first_error[0] == 0) std::memcpy(first_error, o.first_error, sizeof(first_error));
 }
@@ -171,6 +172,10 @@ void Engine::Run() {
     Poll(10);
   }
   for (Conn& c : conns_) {
+    if (c.pong_due && c.state == State::kOpen) {
+      if (r_->first_error[0] == 0) Fail("connection %u: its ping never answered", c.id);
+      r_->missing++;
+    }
     uint64_t lost = c.gaps.size() + c.gap_overflow + (c.next_tx - c.next_rx);
     if (lost > 0) {
       if (r_->missing == 0 && r_->first_error[0] == 0) {

@@ -21,6 +21,9 @@ struct LoadOptions {
   int inflight = 10;  // closed loop: messages in flight per connection
   double rate = 0;    // open loop: messages per second from this process; 0 = closed loop
   bool idle = false;  // connect, hold for duration_s, send nothing
+  // Idle: each connection sends one ping with this many bytes (0 to 125) once open, and must get
+  // the same bytes back in a pong; -1: no ping.
+  int ping_payload = -1;
   std::string src_base = "127.0.0.2";
   int src_count = 8;
   int max_pending = 256;  // connections in their TCP or HTTP handshake at once
@@ -46,7 +49,8 @@ struct LoadResult {
   uint64_t misrouted = 0;
   uint64_t duplicate = 0;
   uint64_t corrupt = 0;
-  Histogram latency;  // nanoseconds
+  uint64_t pongs = 0;  // answers to --ping-payload's pings, as sent
+  Histogram latency;   // nanoseconds
   char first_error[512] = {};
 
   uint64_t Failures() const {

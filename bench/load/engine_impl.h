@@ -31,6 +31,7 @@ struct Conn {
   std::set<uint64_t> gaps;  // sequence numbers skipped over, still expected late
   uint64_t gap_overflow = 0;
   uint8_t mask[4] = {};
+  bool pong_due = false;  // its ping (--ping-payload) is not answered yet
 };
 
 class Engine {
@@ -51,6 +52,7 @@ class Engine {
   // Queues one masked frame to flush at the end of this poll.
   void Queue(Conn& c, uint8_t opcode, const void* data, size_t len);
   void OnMessage(Conn& c, const uint8_t* p, size_t len, uint64_t now);
+  void OnPong(Conn& c, const uint8_t* p, size_t len);
   void Poll(int timeout_ms) { PollNs(static_cast<uint64_t>(timeout_ms) * 1000000u); }
   // Waits at most timeout_ns (to the microsecond), so an open-loop send is not late by a timer
   // tick.

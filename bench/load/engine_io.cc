@@ -15,6 +15,8 @@
 #include <cstring>
 #include <memory>
 #include <set>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "../common/net.h"
@@ -125,11 +127,28 @@ bool Engine::OnHandshake(Conn& c) {
   return true;
 }
 
+namespace {
+
+// The payload of connection `id`'s ping: its own bytes, none of them zero.
+std::string PingPayload(uint32_t id, int size) {
+  std::string p(static_cast<size_t>(size), '\0');
+  for (size_t i = 0; i < p.size(); ++i)
+    p[i] = static_cast<char>('a' + (id + i) % 26);
+  return p;
+}
+
+}  // namespace
+
 void Engine::Opened(Conn& c) {
   c.state = State::kOpen;
   --pending_;
   ++open_;
   r_->connected++;
+  if (opt_.ping_payload >= 0) {
+    const std::string p = PingPayload(c.id, opt_.ping_payload);
+    Queue(c, kPing, p.data(), p.size());
+    c.pong_due = true;
+  }
   if (sending_ && opt_.rate <= 0) {
     for (int i = 0; i < opt_.inflight; ++i)
       Send(c, NowNs());
@@ -205,6 +224,18 @@ void Engine::OnMessage(Conn& c, const uint8_t* p, size_t len, uint64_t now) {
   if (sending_ && opt_.rate <= 0) Send(c, NowNs());
 }
 
+void Engine::OnPong(Conn& c, const uint8_t* p, size_t len) {
+  if (opt_.ping_payload < 0) return;  // unasked for: allowed, and nothing to check
+  const std::string want = PingPayload(c.id, opt_.ping_payload);
+  if (!c.pong_due || std::string_view(reinterpret_cast<const char*>(p), len) != want) {
+    r_->corrupt++;
+    Fail("connection %u: a pong that is not its ping's (%zu bytes)", c.id, len);
+    return;
+  }
+  c.pong_due = false;
+  r_->pongs++;
+}
+
 void Engine::OnReadable(Conn& c, uint64_t now) {
   char buf[65536];
   while (true) {
@@ -230,6 +261,8 @@ void Engine::OnReadable(Conn& c, uint64_t now) {
     pos += f.header_len + len;
     if (f.opcode == kPing) {
       Queue(c, kPong, p, len);
+    } else if (f.opcode == kPong) {
+      OnPong(c, p, len);
     } else if (f.opcode == kClose) {
       c.in.clear();
       return Kill(c, "close frame");

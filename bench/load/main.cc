@@ -30,6 +30,8 @@ void Usage() {
       "  --closed W         closed loop, W messages in flight per connection (default, W=10)\n"
       "  --rate R           open loop, R messages per second in total\n"
       "  --idle             open the connections, hold them for the duration, send nothing\n"
+      "  --ping-payload N   with --idle: each connection sends one ping of N bytes (0 to 125)\n"
+      "                     once open, and must get them back in a pong\n"
       "  --duration S       measured seconds (10)\n"
       "  --warmup S         seconds before measuring (2)\n"
       "  --drain S          seconds allowed for the last replies (3)\n"
@@ -58,6 +60,7 @@ bool Parse(int argc, char** argv, LoadOptions* o, int* procs) {
                                 })
                         .Real("--rate", &o->rate)
                         .Switch("--idle", &o->idle)
+                        .Int("--ping-payload", &o->ping_payload)
                         .Real("--duration", &o->duration_s)
                         .Real("--warmup", &o->warmup_s)
                         .Real("--drain", &o->drain_s)
@@ -69,7 +72,8 @@ bool Parse(int argc, char** argv, LoadOptions* o, int* procs) {
                         .Parse(argc, argv);
   return read && o->connections > 0 && *procs > 0 && *procs <= 64 && o->size >= 24 &&
          o->size <= (1 << 20) && o->inflight > 0 && o->duration_s > 0 && o->duration_s <= 3600 &&
-         o->warmup_s >= 0 && o->rate >= 0 && o->port > 0 && o->port < 65536;
+         o->warmup_s >= 0 && o->rate >= 0 && o->port > 0 && o->port < 65536 &&
+         o->ping_payload >= -1 && o->ping_payload <= 125 && (o->ping_payload < 0 || o->idle);
 }
 
 double Us(uint64_t ns) {
@@ -108,13 +112,13 @@ int main(int argc, char** argv) {
       "\"rate_target\":%.0f,\"size\":%d,\"duration_s\":%.3f,\"warmup_s\":%.3f,"
       "\"connected\":%lu,\"sent\":%lu,\"received\":%lu,\"missing\":%lu,\"reordered\":%lu,"
       "\"misrouted\":%lu,\"duplicate\":%lu,\"corrupt\":%lu,\"connect_failed\":%lu,"
-      "\"closed_early\":%lu",
+      "\"closed_early\":%lu,\"pongs\":%lu",
       ok ? "true" : "false", opt.idle ? "idle" : (total_rate > 0 ? "open" : "closed"), total, procs,
       (total_rate > 0 || opt.idle) ? 0 : opt.inflight, total_rate, opt.size, opt.duration_s,
       opt.warmup_s, (unsigned long)r.connected, (unsigned long)r.sent, (unsigned long)r.received,
       (unsigned long)r.missing, (unsigned long)r.reordered, (unsigned long)r.misrouted,
       (unsigned long)r.duplicate, (unsigned long)r.corrupt, (unsigned long)r.connect_failed,
-      (unsigned long)r.closed_early);
+      (unsigned long)r.closed_early, (unsigned long)r.pongs);
   if (ok && !opt.idle) {
     double secs = static_cast<double>(r.window_ns) / 1e9;
     std::printf(

@@ -67,6 +67,13 @@ def table(ctx, prefix, title, target):
           "control frame's payload, so their pages stay unwritten and not resident; holdfast's "
           "pings are empty, and their pongs are not written to the buffer.")
         p("")
+    if any(r["server"] == "holdfast-w1-clientping" for r in rows):
+        p("holdfast-w1-clientping is holdfast as configured for holdfast-w1, whose clients each "
+          "send one ping with a 4-byte payload once open (`hf-load --ping-payload 4`, which checks "
+          "every pong), measured 1 s after the last connection opened. libwebsockets writes that "
+          "payload into the connection's receive buffer, which makes its first page resident; "
+          "the worker gives the page back on its next tick (every 250 ms).")
+        p("")
     p("| server | connections | open | RSS before KiB | RSS after KiB | RSS bytes/conn "
       "| private bytes/conn | slab bytes/conn | private/conn ÷ lws-echo |")
     p("|---|---|---|---|---|---|---|---|---|")
@@ -74,10 +81,12 @@ def table(ctx, prefix, title, target):
     for n in counts:
         base = ctx.find(f"{prefix}{n}", "lws-echo")
         base_per = ctx.memory_per_conn(base, n, "anon") if base else None
-        for name in ("holdfast-w1", "holdfast-w1-ping", "lws-echo", "centrifugo"):
+        for name in ("holdfast-w1", "holdfast-w1-ping", "holdfast-w1-clientping", "lws-echo",
+                     "centrifugo"):
             r = ctx.find(f"{prefix}{n}", name)
             ran = any(x["scenario"] == f"{prefix}{n}" and x["server"] == name for x in ctx.rows)
-            if r is None and name in ("holdfast-w1-ping", "centrifugo") and not ran:
+            if r is None and name in ("holdfast-w1-ping", "holdfast-w1-clientping",
+                                      "centrifugo") and not ran:
                 continue
             if r is None:
                 p(f"| {name} | {n} | failed | | | | | | |")

@@ -2,7 +2,8 @@
 # idle: 1,000 and (in full mode) 10,000 idle plaintext connections to holdfast (one worker),
 # hf-lws-echo and Centrifugo (when bench/peers/centrifugo.sh can build it), each on a fresh server:
 # the server's RSS increase and the machine's Slab increase per connection. In full mode also
-# holdfast with a 1 s keepalive, measured after every connection has answered a ping.
+# holdfast with a 1 s keepalive, measured after every connection has answered a ping, and holdfast
+# whose clients each sent one ping with a 4-byte payload (holdfast-w1-clientping).
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 case "$MODE" in
@@ -23,5 +24,6 @@ for s in "${SERVERS[@]}"; do
 done
 if [[ $MODE != quick ]]; then
   idle_measure idle-10000 holdfast-w1-ping 10000 1 3 || FAILED=1
+  idle_measure idle-10000 holdfast-w1-clientping 10000 1 1 || FAILED=1
 fi
 exit $FAILED
