@@ -116,9 +116,8 @@ struct ListenerConfig {
   // ignored and the client address is the socket peer; N: the Nth address from the right.
   int xff_trusted_hops = 0;
   // What each connection holds for reading, and about the most libwebsockets reads from it per
-  // wake-up: a message larger than this takes several. Address space, not memory: see
-  // proxy/lws_allocator.h.
-  size_t receive_buffer = 16 * 1024;
+  // wake-up: a message larger than this takes several.
+  size_t receive_buffer = 512;
   std::vector<std::shared_ptr<const RouteConfig>> routes;
   Mark mark;
 };

@@ -1,6 +1,6 @@
 // Where libwebsockets' allocations go.
 //
-// Each connection's receive buffer (a listener's `receive_buffer`, 16 KiB by default) is written
+// Each connection's receive buffer (a listener's `receive_buffer`, 512 bytes by default) is written
 // only for a control frame's payload: libwebsockets unmasks data frames where it read them, in the
 // worker's read buffer. Allocated among other objects, a receive buffer shares their pages, which
 // are resident whatever it holds. Kept apart, the receive buffers fill pages that nothing writes,

@@ -4,6 +4,7 @@
 
 #include "proxy/jemalloc_api.h"
 #include "proxy/openssl_allocator.h"
+#include "proxy/receive_buffers.h"
 
 namespace holdfast {
 
@@ -37,6 +38,7 @@ void MemoryRelease::on_timer(uv_timer_t* timer) {
 
 void release_free_memory() {
   release_openssl_pool();
+  receive_buffers::trim();
   if (mallctl == nullptr) {
     malloc_trim(0);
     return;

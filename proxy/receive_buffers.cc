@@ -109,9 +109,17 @@ bool release(void* buffer) {
   std::lock_guard<std::mutex> lock(r.mu);
   const Chunk* chunk = owner(r, p);
   if (chunk == nullptr) return false;
-  ReceivePage::of(p, chunk->slot_bytes).release_if_written();
   class_for(r, chunk->slot_bytes).free.push_back(p);
   return true;
+}
+
+void trim() {
+  Reserve& r = reserve();
+  std::lock_guard<std::mutex> lock(r.mu);
+  for (const SizeClass& c : r.classes) {
+    for (std::byte* buffer : c.free)
+      ReceivePage::of(buffer, c.slot_bytes).release_if_written();
+  }
 }
 
 size_t owned_size(const void* buffer) {

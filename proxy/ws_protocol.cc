@@ -22,7 +22,7 @@ constexpr char kProtocolName[] = "holdfast";
 
 // lws allocates each connection's receive buffer as rx_buffer_size plus LWS_PRE and 4 bytes, and
 // reads at most rx_buffer_size bytes per wake-up. A listener's `receive_buffer` is the whole
-// allocation, so that the default, 16 KiB, is four whole pages (receive_buffers.h).
+// allocation, so that the default, 512, fills one of the allocator's size classes exactly.
 constexpr size_t kRxBufferOverhead = LWS_PRE + 4;
 
 struct VhostData {

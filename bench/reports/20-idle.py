@@ -71,7 +71,8 @@ def table(ctx, prefix, title, target):
         p("holdfast-w1-clientping is holdfast as configured for holdfast-w1, whose clients each "
           "send one ping with a 4-byte payload once open (`hf-load --ping-payload 4`, which checks "
           "every pong), measured 1 s after the last connection opened. libwebsockets writes that "
-          "payload into the connection's receive buffer, which makes its first page resident; "
+          "payload into the connection's receive buffer, which makes its page resident. With the "
+          "default `receive_buffer` (512) eight buffers share a page, which stays; from 4KiB up, "
           "the worker gives the page back on its next tick (every 250 ms).")
         p("")
     p("| server | connections | open | RSS before KiB | RSS after KiB | RSS bytes/conn "
