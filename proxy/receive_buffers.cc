@@ -66,6 +66,19 @@ Chunk* new_chunk(Reserve& r, size_t slot_bytes) {
   return chunk;
 }
 
+bool may_own(const Reserve& r, const void* p) {
+  const auto at = reinterpret_cast<uintptr_t>(p);
+  return at >= r.lowest.load(std::memory_order_relaxed) &&
+         at < r.highest.load(std::memory_order_relaxed);
+}
+
+// The chunk a buffer came from; the lock is held.
+const Chunk* owner(const Reserve& r, const std::byte* p) {
+  for (const Chunk* chunk : r.chunks)
+    if (p >= chunk->base && p < chunk->base + chunk->carved) return chunk;
+  return nullptr;
+}
+
 }  // namespace
 
 void* allocate(size_t size) {
@@ -87,19 +100,6 @@ void* allocate(size_t size) {
   std::byte* buffer = c.carving->base + c.carving->carved;
   c.carving->carved += slot_bytes;
   return buffer;
-}
-
-bool may_own(const Reserve& r, const void* p) {
-  const auto at = reinterpret_cast<uintptr_t>(p);
-  return at >= r.lowest.load(std::memory_order_relaxed) &&
-         at < r.highest.load(std::memory_order_relaxed);
-}
-
-// The chunk a buffer came from; the lock is held.
-const Chunk* owner(const Reserve& r, const std::byte* p) {
-  for (const Chunk* chunk : r.chunks)
-    if (p >= chunk->base && p < chunk->base + chunk->carved) return chunk;
-  return nullptr;
 }
 
 bool release(void* buffer) {

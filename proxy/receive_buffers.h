@@ -2,7 +2,7 @@
 //
 // libwebsockets gives each connection a receive buffer of the listener's `receive_buffer` and
 // writes to it only a control frame's payload (lws_allocator.h), so a buffer's pages are not
-// resident unless a ping made its first one so, and the session gives that one back
+// resident unless a ping or a close made its first one so; the worker gives that page back
 // (receive_page.h). From jemalloc, a buffer of 16 KiB is a large allocation with about 170 bytes
 // of bookkeeping of its own, which is most of what a large buffer costs an idle connection. Here
 // every buffer starts on a page and costs 8 bytes once freed (its place in a free list). Unlike

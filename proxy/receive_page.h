@@ -6,7 +6,7 @@
 // unmasked where they were read. The buffers come from an arena of their own (lws_allocator.h),
 // so a buffer of a page or more is never resident on a connection that sends only messages. One
 // ping with a payload, which some client libraries send on their own every few seconds, makes its
-// first page resident for good: 4 KB on a connection that otherwise costs about 2. The session
+// first page resident for good: 4 KB on a connection that otherwise costs about 2. The worker
 // looks at the payload's first bytes on each tick, and when something was written there and no
 // frame is part read, gives the page back (MADV_DONTNEED), so the next read of it is a zero page
 // again. A payload of only zero bytes goes unseen and keeps its page, which costs memory only.
