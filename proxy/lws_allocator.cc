@@ -21,19 +21,22 @@ unsigned g_rx_arena = 0;
 // The receive buffer allocated last on this thread, until a session takes it.
 thread_local NewReceiveBuffer t_new_buffer;
 
-// Receive buffers of a page or more come from address space of their own (receive_buffers.h).
-// Smaller ones bypass the thread's cache both ways, so that none is handed out for another object
-// of its size, which would write its page. Every other free bypasses it too, since a free does
-// not say what it frees; libwebsockets frees a few objects per connection, none per message.
+// Receive buffers come from address space of their own (receive_buffers.h), each in whole pages.
+// When that cannot grow, from jemalloc, bypassing the thread's cache both ways, so that none is
+// handed out for another object of its size, which would write its page. Every other free
+// bypasses it too, since a free does not say what it frees; libwebsockets frees a few objects
+// per connection, none per message.
 void* allocate(void* ptr, size_t size, const char* reason) {
   if (size == 0) {
     if (ptr != nullptr && !receive_buffers::release(ptr)) dallocx(ptr, jemalloc::kTcacheNone);
     return nullptr;
   }
   if (ptr == nullptr && reason != nullptr && std::strcmp(reason, "rx_ubuf") == 0) {
-    void* buffer = size >= page_size() ? receive_buffers::allocate(size) : nullptr;
-    if (buffer == nullptr)
-      buffer = mallocx(size, jemalloc::arena(g_rx_arena) | jemalloc::kTcacheNone);
+    if (void* buffer = receive_buffers::allocate(size)) {
+      t_new_buffer = {buffer, receive_buffers::slot_size(size)};
+      return buffer;
+    }
+    void* buffer = mallocx(size, jemalloc::arena(g_rx_arena) | jemalloc::kTcacheNone);
     t_new_buffer = {buffer, size};
     return buffer;
   }

@@ -4,9 +4,10 @@
 // only for a control frame's payload: libwebsockets unmasks data frames where it read them, in the
 // worker's read buffer. Allocated among other objects, a receive buffer shares their pages, which
 // are resident whatever it holds. Kept apart, the receive buffers fill pages that nothing writes,
-// which the kernel never backs: they cost address space, not memory. Buffers smaller than a page
-// come from a jemalloc arena of their own; larger ones from receive_buffers.h, page aligned, so
-// that the page a ping's payload made resident can be given back (receive_page.h).
+// which the kernel never backs: they cost address space, not memory. They come from
+// receive_buffers.h, each in whole pages of its own, so that the page a ping's payload made
+// resident can be given back (receive_page.h); from a jemalloc arena of their own when that
+// reserve cannot grow.
 #pragma once
 
 #include <cstddef>

@@ -81,9 +81,13 @@ const Chunk* owner(const Reserve& r, const std::byte* p) {
 
 }  // namespace
 
-void* allocate(size_t size) {
+size_t slot_size(size_t size) {
   const size_t page = page_size();
-  const size_t slot_bytes = (size + page - 1) / page * page;
+  return (size + page - 1) / page * page;
+}
+
+void* allocate(size_t size) {
+  const size_t slot_bytes = slot_size(size);
   Reserve& r = reserve();
   std::lock_guard<std::mutex> lock(r.mu);
   SizeClass& c = class_for(r, slot_bytes);

@@ -1,4 +1,4 @@
-// Receive buffers of a page or more, carved from address space reserved for them.
+// Receive buffers, each in whole pages, carved from address space reserved for them.
 //
 // libwebsockets gives each connection a receive buffer of the listener's `receive_buffer` and
 // writes to it only a control frame's payload (lws_allocator.h), so a buffer's pages are not
@@ -14,8 +14,8 @@
 
 namespace holdfast::receive_buffers {
 
-// A buffer of `size` bytes (a page or more), which starts on a page, or null when no more
-// address space could be reserved. Any thread.
+// A buffer of `size` bytes in slot_size(size) bytes of its own, which starts on a page, or null
+// when no more address space could be reserved. Any thread.
 void* allocate(size_t size);
 // Takes a buffer back if it came from allocate(); false when it did not come from here. Its first
 // page stays as it is: a connection's closing handshake writes there, and giving the page back
@@ -25,6 +25,8 @@ bool release(void* buffer);
 // Gives back the first page of every freed buffer that a payload was written to; for the end of
 // a burst of connections closing (memory_release.h).
 void trim();
+// The slot a buffer of `size` bytes takes: whole pages.
+size_t slot_size(size_t size);
 // The size of the buffer's slot if it came from allocate(), else 0.
 size_t owned_size(const void* buffer);
 

@@ -63,7 +63,7 @@ def table(ctx, prefix, title, target):
           "measured 3 s after the last connection opened instead of 0.5 s, when every connection "
           "has answered a ping. The other rows count connections that have received nothing at "
           "all. holdfast takes the receive buffers libwebsockets allocates, one per connection, "
-          "from an allocator arena of their own, and libwebsockets writes into one only for a "
+          "from address space of their own, and libwebsockets writes into one only for a "
           "control frame's payload, so their pages stay unwritten and not resident; holdfast's "
           "pings are empty, and their pongs are not written to the buffer.")
         p("")
@@ -71,9 +71,8 @@ def table(ctx, prefix, title, target):
         p("holdfast-w1-clientping is holdfast as configured for holdfast-w1, whose clients each "
           "send one ping with a 4-byte payload once open (`hf-load --ping-payload 4`, which checks "
           "every pong), measured 1 s after the last connection opened. libwebsockets writes that "
-          "payload into the connection's receive buffer, which makes its page resident. With the "
-          "default `receive_buffer` (512) eight buffers share a page, which stays; from 4KiB up, "
-          "the worker gives the page back on its next tick (every 250 ms).")
+          "payload into the connection's receive buffer, which makes its page resident; the "
+          "worker gives the page back on its next tick (every 250 ms).")
         p("")
     p("| server | connections | open | RSS before KiB | RSS after KiB | RSS bytes/conn "
       "| private bytes/conn | slab bytes/conn | private/conn ÷ lws-echo |")

@@ -32,6 +32,7 @@ TEST_CASE("receive buffers start on a page, and a freed one is handed out again"
   CHECK(a != b);
   CHECK(receive_buffers::owned_size(a) == 16384);
   // A size that is not a whole number of pages takes whole pages.
+  CHECK(receive_buffers::slot_size(512) == kPage);
   void* odd = receive_buffers::allocate(kPage + 1);
   CHECK(receive_buffers::owned_size(odd) == 2 * kPage);
   CHECK(receive_buffers::release(odd));
