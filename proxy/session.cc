@@ -671,7 +671,6 @@ void Session::tick(Clock::time_point now) {
 void Session::on_closed() {
   if (closed_) return;
   closed_ = true;
-  worker_.set_receive_page(*this, {});  // libwebsockets frees the buffer
   if (close_code_ == 0) close_code_ = 1006;
   if (inflight_ > 0) worker_.stats().inflight_bytes.add(-static_cast<int64_t>(inflight_));
   chain().close(conn_, filter_states_, conn_.handle, filters_passed_);

@@ -68,7 +68,7 @@ class Worker final : public BusAckSink, public filters::Host {
   // A session that queued its first message this loop turn: written once the turn's I/O is done.
   void flush_later(const Session& s);
   WriteBatch& write_batch() { return write_batch_; }
-  // The first page of a session's receive buffer, looked at on each tick; empty to forget it.
+  // The first page of a session's receive buffer, looked at on each tick.
   void set_receive_page(const Session& s, ReceivePage page);
   FramePool& frames() { return frames_; }
   // The time, read once per loop turn: for idle and keepalive bookkeeping, where a turn's length
@@ -173,9 +173,10 @@ class Worker final : public BusAckSink, public filters::Host {
   std::vector<Session*> slots_;
   std::vector<uint32_t> generations_;
   std::vector<uint32_t> free_slots_;
-  // By slot, from the first session whose receive buffer spans a page: kept here rather than in
-  // Session, whose size is what every idle connection costs, and which the default buffer does
-  // not need.
+  // By slot, from the first session whose receive buffer has a page of its own (none when
+  // libwebsockets keeps its own allocator): kept here rather than in Session, whose size is what
+  // every idle connection costs. A slot's entry is cleared when the slot is freed, and a closed
+  // session's is never read (Session::between_frames).
   std::vector<ReceivePage> receive_pages_;
   util::IdIndex<Session> by_id_{slots_};
   Index by_user_;

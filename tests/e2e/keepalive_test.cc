@@ -24,31 +24,29 @@ listeners:
         keepalive: { ping_interval: 0, idle_timeout: 1s }
 )";
 
-constexpr std::string_view kSmallBufferConfig = R"(
+// One echo route on a listener whose receive buffer is @BUFFER@.
+constexpr std::string_view kBufferConfig = R"(
 instance: e2e-keepalive
 workers: 1
 admin: { address: 127.0.0.1:0 }
 listeners:
   - address: 127.0.0.1:0
-    receive_buffer: 256
+    receive_buffer: @BUFFER@
     routes:
-      - name: small
-        path: /small
+      - name: buffered
+        path: /buffered
         upstream: { echo: {} }
 )";
 
-constexpr std::string_view kPageBufferConfig = R"(
-instance: e2e-keepalive
-workers: 1
-admin: { address: 127.0.0.1:0 }
-listeners:
-  - address: 127.0.0.1:0
-    receive_buffer: 16KiB
-    routes:
-      - name: large
-        path: /large
-        upstream: { echo: {} }
-)";
+// Sends a ping with `payload` and then a message, and checks the message's echo.
+void ping_then_echo(WsClient& ws, const std::string& payload, int round) {
+  REQUIRE(ws.send_ping(payload));
+  REQUIRE(ws.send_text("after ping " + std::to_string(round)));
+  const WsEvent e = ws.recv(Millis(2000));
+  INFO(describe(e));
+  REQUIRE(e.kind == WsEvent::Kind::Text);
+  CHECK(e.data == "after ping " + std::to_string(round));
+}
 
 // Waits for the pong to the `n`th ping and checks its payload.
 void check_pong(WsClient& ws, size_t n, const std::string& payload) {
@@ -117,18 +115,13 @@ TEST_CASE("a client's ping is answered with its payload, in the smallest receive
           "[keepalive]") {
   // libwebsockets copies a control frame's payload into the connection's receive buffer, which
   // holdfast allocates apart from everything else; 125 bytes is the most a ping may carry.
-  HoldfastProcess proxy(fill(kSmallBufferConfig, {}));
-  auto ws = open_ws(proxy, "/small");
+  HoldfastProcess proxy(fill(kBufferConfig, {{"BUFFER", "256"}}));
+  auto ws = open_ws(proxy, "/buffered");
   std::string payload;
   for (int i = 0; i < 125; ++i)
     payload.push_back(static_cast<char>('!' + i % 90));
   for (int round = 0; round < 3; ++round) {
-    REQUIRE(ws->send_ping(payload));
-    REQUIRE(ws->send_text("after ping " + std::to_string(round)));
-    const WsEvent e = ws->recv(Millis(2000));
-    INFO(describe(e));
-    REQUIRE(e.kind == WsEvent::Kind::Text);
-    CHECK(e.data == "after ping " + std::to_string(round));
+    ping_then_echo(*ws, payload, round);
     // The pong may follow the echo: wait a little for it.
     if (ws->pongs() < static_cast<size_t>(round + 1)) ws->recv(Millis(500));
     CHECK(ws->pongs() == static_cast<size_t>(round + 1));
@@ -140,17 +133,12 @@ TEST_CASE("a receive buffer whose first page goes back after pings answers each 
           "[keepalive]") {
   // With a buffer of a page or more, the worker gives back the page a ping's payload was written
   // to on its next tick (every 250 ms), but never while a frame is part read.
-  HoldfastProcess proxy(fill(kPageBufferConfig, {}));
-  auto ws = open_ws(proxy, "/large");
+  HoldfastProcess proxy(fill(kBufferConfig, {{"BUFFER", "16KiB"}}));
+  auto ws = open_ws(proxy, "/buffered");
   size_t pings = 0;
   for (int round = 0; round < 3; ++round) {
     const std::string payload = "ping " + std::to_string(round) + std::string(100, 'a' + round);
-    REQUIRE(ws->send_ping(payload));
-    REQUIRE(ws->send_text("after ping " + std::to_string(round)));
-    const WsEvent e = ws->recv(Millis(2000));
-    INFO(describe(e));
-    REQUIRE(e.kind == WsEvent::Kind::Text);
-    CHECK(e.data == "after ping " + std::to_string(round));
+    ping_then_echo(*ws, payload, round);
     check_pong(*ws, ++pings, payload);
     ws->recv(Millis(600));  // ticks go by: the page is given back
   }
