@@ -21,9 +21,22 @@ namespace {
 constexpr char kProtocolName[] = "holdfast";
 
 // lws allocates each connection's receive buffer as rx_buffer_size plus LWS_PRE and 4 bytes, and
-// reads at most rx_buffer_size bytes per wake-up. A listener's `receive_buffer` is the whole
-// allocation, so that the default, 512, fills one of the allocator's size classes exactly.
+// reads at most rx_buffer_size plus LWS_PRE bytes per wake-up. A listener's `receive_buffer` is
+// the whole allocation.
 constexpr size_t kRxBufferOverhead = LWS_PRE + 4;
+
+// The most plaintext one TLS record carries.
+constexpr size_t kTlsRecordPlaintext = 16384;
+
+// A TLS listener reads at least a whole record at a time. When a connection stops being read
+// (backpressure, a drain, its turn's read budget) with part of a record still inside OpenSSL,
+// libwebsockets 4.1 loops for ever: it goes back for the record's rest, finds first the bytes it
+// kept for the connection, and keeps them again, without end. Reading whole records leaves none
+// inside OpenSSL. The buffer's pages cost an idle connection nothing (receive_buffers.h).
+size_t receive_buffer(const config::ListenerConfig& lc) {
+  if (!lc.tls) return lc.receive_buffer;
+  return std::max(lc.receive_buffer, kTlsRecordPlaintext + 4);
+}
 
 struct VhostData {
   Worker* worker;
@@ -147,7 +160,7 @@ constexpr size_t kTxPacketSize = size_t{1} << 20;
 
 // The one protocol, as a listener's vhost serves it; lws copies the array into the vhost.
 std::array<lws_protocols, 2> protocols_for(const config::ListenerConfig& lc) {
-  return {{{kProtocolName, callback, 0, lc.receive_buffer - kRxBufferOverhead, 0, nullptr,
+  return {{{kProtocolName, callback, 0, receive_buffer(lc) - kRxBufferOverhead, 0, nullptr,
             kTxPacketSize},
            {nullptr, nullptr, 0, 0, 0, nullptr, 0}}};
 }
@@ -194,7 +207,7 @@ bool create_context(Worker& worker, std::vector<lws_vhost*>& vhosts, lws_context
   info.pt_serv_buf_size = 4096;
   for (const auto& l : worker.runtime().listeners)
     info.pt_serv_buf_size =
-        std::max<unsigned>(info.pt_serv_buf_size, static_cast<unsigned>(l.config->receive_buffer));
+        std::max<unsigned>(info.pt_serv_buf_size, static_cast<unsigned>(receive_buffer(*l.config)));
   info.pcontext = &context;  // libwebsockets clears it once the context is wholly freed
   context = lws_create_context(&info);
   lws_context* ctx = context;
