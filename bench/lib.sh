@@ -203,15 +203,15 @@ measure() {  # scenario server hf-load-args...
 }
 
 # Starts the named baseline or holdfast echo server on $PORT.
-start_echo() {  # holdfast-w1|holdfast-w1-clientping|holdfast-w1-rx<N>k|holdfast-w1-ping|holdfast-w2|lws-echo|floor|centrifugo
+start_echo() {  # holdfast-w1|holdfast-w1-clientping|holdfast-w1-rx<N>[k]|holdfast-w1-ping|holdfast-w2|lws-echo|floor|centrifugo
   local rx
   case "$1" in
     holdfast-w1 | holdfast-w1-clientping) start_server "$1" "$HOLDFAST" -c "$(holdfast_config 1)" ;;
     holdfast-w1-ping)
       start_server "$1" "$HOLDFAST" -c "$(holdfast_config 1 "        keepalive: { ping_interval: 1s }")" ;;
-    holdfast-w1-rx*k)  # receive_buffer: N KiB
+    holdfast-w1-rx*)  # receive_buffer: N bytes, or NKiB for a name ending in k
       rx=${1#holdfast-w1-rx}
-      start_server "$1" "$HOLDFAST" -c "$(holdfast_config 1 "" "    receive_buffer: ${rx%k}KiB")" ;;
+      start_server "$1" "$HOLDFAST" -c "$(holdfast_config 1 "" "    receive_buffer: ${rx/%k/KiB}")" ;;
     holdfast-w2) start_server "$1" "$HOLDFAST" -c "$(holdfast_config 2)" ;;
     lws-echo) start_server "$1" "$BENCH_BUILD/hf-lws-echo" --port "$PORT" ;;
     floor) start_server "$1" "$BENCH_BUILD/hf-floor" --port "$PORT" ;;

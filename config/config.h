@@ -117,7 +117,7 @@ struct ListenerConfig {
   int xff_trusted_hops = 0;
   // What each connection holds for reading, and about the most libwebsockets reads from it per
   // wake-up: a message larger than this takes several.
-  size_t receive_buffer = 512;
+  size_t receive_buffer = 16384;
   std::vector<std::shared_ptr<const RouteConfig>> routes;
   Mark mark;
 };

@@ -240,6 +240,9 @@ void scalar_families(Families& f) {
   f.scalar("holdfast_backpressure_pauses_total", MetricType::Counter,
            "Times a connection's reading was paused.",
            [](const Stats& s) { return s.backpressure_pauses.get(); });
+  f.scalar("holdfast_read_budget_spent_total", MetricType::Counter,
+           "Times a connection sent its loop turn's share of frames and was read again next turn.",
+           [](const Stats& s) { return s.read_budget_spent.get(); });
   f.scalar("holdfast_slow_consumer_closes_total", MetricType::Counter,
            "Connections closed with 1008 as slow consumers.",
            [](const Stats& s) { return s.slow_consumer_closes.get(); });

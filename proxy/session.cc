@@ -34,6 +34,11 @@ constexpr auto kHeldLimit = std::chrono::seconds(15);
 // beyond MessageBuffer::kKeptBytes.
 constexpr auto kQuietBeforeRelease = std::chrono::seconds(1);
 
+// lws stops reading a connection while any reason in its bitmap applies: update_flow's pause is
+// LWS_RXFLOW_REASON_USER_BOOL, a spent read budget (read_budget.h) this one, which lws leaves
+// unused.
+constexpr int kTurnSpent = 1 << 1;
+
 // A name as a view into the route's config when its template is literal, or else rendered for
 // this connection into `storage`.
 std::string_view bind_name(const config::Template& t, const config::TemplateContext& ctx,
@@ -314,6 +319,10 @@ void Session::maybe_open() {
 
 CallbackResult Session::on_receive(const void* in, size_t len) {
   last_rx_ = worker_.turn_now();
+  if (worker_.spend_read_budget(*this)) {
+    worker_.stats().read_budget_spent.inc();
+    lws_rx_flow_control(wsi_, LWS_RXFLOW_REASON_APPLIES_DISABLE | kTurnSpent);
+  }
   if (closing_) return CallbackResult::Continue;  // the client is being told why already
   if (rx_stalled_ || message_held_) return fail(1013, "bus busy");
   if (!admitted_) return fail(1008, "not admitted");
@@ -567,6 +576,10 @@ void Session::close(int code, std::string_view reason) {
 void Session::pause_reading() {
   draining_ = true;
   update_flow();
+}
+
+void Session::resume_reading() {
+  if (!closed_) lws_rx_flow_control(wsi_, LWS_RXFLOW_REASON_APPLIES_ENABLE | kTurnSpent);
 }
 
 CallbackResult Session::on_writable() {

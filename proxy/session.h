@@ -91,6 +91,8 @@ class Session {
 
   // Drain: stop reading, then close with 1001.
   void pause_reading();
+  // The loop turn in which this connection used up its read budget has ended (read_budget.h).
+  void resume_reading();
 
   std::string_view id() const { return id_; }
   // The route's user template rendered for this connection, or else the authenticated subject.

@@ -121,6 +121,7 @@ struct Stats {
   std::array<Gauge, static_cast<size_t>(RedisLinkKind::Count)> redis_links_up;
   Gauge inflight_bytes;
   Counter backpressure_pauses;
+  Counter read_budget_spent;  // a connection used its loop turn's share of frames
   Counter slow_consumer_closes;
   Counter bus_timeout_closes;
   Counter invalid_utf8;

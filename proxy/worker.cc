@@ -579,6 +579,9 @@ void Worker::on_flush(uv_check_t* check) {
     }
     w->to_flush_.clear();
   }
+  w->read_budget_.end_turn([w](uint64_t handle) {
+    if (Session* s = w->by_handle(handle)) s->resume_reading();
+  });
   w->turn_now_ = {};
 }
 

@@ -20,6 +20,7 @@
 #include "proxy/frame_pool.h"
 #include "proxy/memory_release.h"
 #include "proxy/mpsc_queue.h"
+#include "proxy/read_budget.h"
 #include "proxy/receive_page.h"
 #include "proxy/runtime.h"
 #include "proxy/session.h"
@@ -68,6 +69,9 @@ class Worker final : public BusAckSink, public filters::Host {
   // A session that queued its first message this loop turn: written once the turn's I/O is done.
   void flush_later(const Session& s);
   WriteBatch& write_batch() { return write_batch_; }
+  // Counts a frame read from `s`; true when it used up the connection's share of this loop turn
+  // (read_budget.h), and the session must stop reading until the turn's end.
+  bool spend_read_budget(const Session& s) { return read_budget_.spend(s.handle()); }
   // The first page of a session's receive buffer, looked at on each tick.
   void set_receive_page(const Session& s, ReceivePage page);
   FramePool& frames() { return frames_; }
@@ -149,6 +153,7 @@ class Worker final : public BusAckSink, public filters::Host {
   uv_check_t flush_check_{};
   uv_idle_t flush_idle_{};
   std::vector<uint64_t> to_flush_;  // handles
+  ReadBudget read_budget_;  // connections that used their turn's share are read again at its end
   // turn_now()'s time, cleared before the loop polls and after the turn's writes, so that timers
   // and I/O callbacks each read the clock afresh.
   Clock::time_point turn_now_{};

@@ -162,7 +162,7 @@ listeners:
 )",
                                {{"BUFFER", buffer}}));
     auto ws = open_ws(proxy, "/echo");
-    // Sizes on either side of the buffer (less lws's own 20 bytes) and of the 16-bit frame
+    // Sizes on either side of the buffer (less lws's own 4 to 20 bytes) and of the 16-bit frame
     // length, several times the buffer, and a burst of them sent without waiting.
     const std::vector<size_t> sizes = {1, 235, 236, 237, 256, 4095, 65515, 65536, 200000};
     for (size_t i = 0; i < sizes.size(); ++i) {
@@ -180,6 +180,38 @@ listeners:
     }
     CHECK(ws->recv(Millis(300)).kind == WsEvent::Kind::Timeout);
   }
+}
+
+TEST_CASE("a client writing many small frames at once is read a share per turn, losing none") {
+  HoldfastProcess proxy(R"(
+instance: e2e-share
+workers: 1
+admin: { address: 127.0.0.1:0 }
+listeners:
+  - address: 127.0.0.1:0
+    routes:
+      - { name: echo, path: /echo, upstream: { echo: {} } }
+)");
+  auto burst = open_ws(proxy, "/echo");
+  auto other = open_ws(proxy, "/echo");
+  constexpr int kFrames = 3000;  // about 48 KB: each 16 KiB read holds a thousand
+  std::string frames;
+  for (int i = 0; i < kFrames; ++i)
+    frames += burst->encode_frame(WsOpcode::Text, seq_payload(i), true);
+  REQUIRE(burst->send_raw(frames));
+  REQUIRE(other->send_text("beside the burst"));
+  const WsEvent beside = other->recv(Millis(10000));
+  INFO(describe(beside));
+  CHECK((beside.kind == WsEvent::Kind::Text && beside.data == "beside the burst"));
+  for (int i = 0; i < kFrames; ++i) {
+    const WsEvent ev = burst->recv(Millis(10000));
+    INFO("echo " << i << ": " << describe(ev));
+    REQUIRE(ev.kind == WsEvent::Kind::Text);
+    REQUIRE(ev.data == seq_payload(i));
+  }
+  CHECK(burst->recv(Millis(300)).kind == WsEvent::Kind::Timeout);
+  // Each turn took at most a share of 16 frames from the burst, so most turns used theirs up.
+  CHECK(proxy.metric("holdfast_read_budget_spent_total") >= kFrames / 16 / 2);
 }
 
 }  // namespace holdfast::test::e2e

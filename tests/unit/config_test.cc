@@ -253,7 +253,7 @@ listeners:
   CHECK(config->admin.port == 9901);
   CHECK_FALSE(config->kafka);
   CHECK_FALSE(config->redis);
-  CHECK(config->listeners.at(0).receive_buffer == 512);
+  CHECK(config->listeners.at(0).receive_buffer == 16384);
   const RouteConfig& route = *config->listeners.at(0).routes.at(0);
   CHECK(route.upstream.kind == Upstream::Kind::Echo);
   CHECK(route.events.kind == Events::Kind::None);

@@ -1,0 +1,49 @@
+// Fairness between the connections of one worker. In a loop turn each connection hands the worker
+// at most kFramesPerTurn frames (or pieces of frames); the one that uses them up is not read again
+// until the turn's end, and libwebsockets keeps the rest of what it had read for the next turn.
+//
+// Without it, fairness came from the receive buffer's size alone: a client writing small frames
+// as fast as it could had all those in one read parsed before any other connection was served,
+// about 430 frames of 32 bytes with a 16 KiB buffer. With it, a large buffer costs a flood nothing
+// more than the default does, and large messages are read in few calls.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace holdfast {
+
+class ReadBudget {
+ public:
+  // 16 frames of 32 bytes fill about a default (512-byte) receive buffer; 16 KiB messages fill
+  // 16 reads of a 16 KiB one.
+  static constexpr unsigned kFramesPerTurn = 16;
+
+  // One frame, or piece of one, from the connection `handle`; true when it is the turn's last
+  // for that connection, which must then stop reading until end_turn().
+  bool spend(uint64_t handle) {
+    if (handle != reader_) {
+      reader_ = handle;
+      used_ = 0;
+    }
+    if (++used_ != kFramesPerTurn) return false;
+    spent_.push_back(handle);
+    return true;
+  }
+
+  // The turn's end: calls resume(handle) for each connection whose budget ran out this turn.
+  template <typename Resume>
+  void end_turn(Resume&& resume) {
+    reader_ = 0;
+    for (const uint64_t handle : spent_)
+      resume(handle);
+    spent_.clear();  // keeps its capacity: no allocation once the busiest turn has been seen
+  }
+
+ private:
+  uint64_t reader_ = 0;  // the connection being read; 0 is no connection's handle
+  unsigned used_ = 0;
+  std::vector<uint64_t> spent_;
+};
+
+}  // namespace holdfast
