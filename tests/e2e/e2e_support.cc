@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "tests/support/env.h"
+#include "tests/support/redis_client.h"
 
 namespace holdfast::test::e2e {
 
@@ -138,6 +139,21 @@ void check_burst_echo(WsClient& ws) {
     REQUIRE(ev.data == messages[i]);
   }
   CHECK(ws.recv(Millis(300)).kind == WsEvent::Kind::Timeout);
+}
+
+void check_paused_burst_reaches_stream(WsClient& ws, const std::string& stream) {
+  constexpr int kMessages = 200;  // 60 KB: with 1 KiB in flight, paused every few messages
+  auto message = [](int i) { return seq_payload(i) + std::string(290, '.'); };
+  std::string burst;
+  for (int i = 0; i < kMessages; ++i)
+    burst += ws.encode_frame(WsOpcode::Text, message(i), true);
+  REQUIRE(ws.send_raw(burst));
+  const auto entries = RedisClient(redis_url()).read_stream(stream, "0", kMessages, Millis(15000));
+  REQUIRE(entries.size() == kMessages);
+  for (int i = 0; i < kMessages; ++i) {
+    INFO("entry " << i);
+    CHECK(entries[static_cast<size_t>(i)].field("data") == message(i));
+  }
 }
 
 Deliveries receive_until(std::vector<NamedClient>& clients, const std::string& sentinel) {

@@ -46,6 +46,11 @@ std::string check_in_order_at_least_once(const std::vector<int>& got, int count,
 // share a write. REQUIREs every echo to arrive whole, in order and with its own opcode.
 void check_burst_echo(WsClient& ws);
 
+// Sends 200 messages of 300 bytes in one TCP write to a route whose upstream is the Redis stream
+// `stream` and whose max_inflight_bytes is 1 KiB, so the connection is paused within the write
+// and read again as the bus acknowledges. REQUIREs every message in the stream, in order.
+void check_paused_burst_reaches_stream(WsClient& ws, const std::string& stream);
+
 // Addressed delivery: named clients, and what each received in one round.
 struct NamedClient {
   std::string name;

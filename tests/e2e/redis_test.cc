@@ -159,4 +159,28 @@ TEST_CASE("redis channel upstream publishes structured CloudEvents", "[redis]") 
   CHECK(ev.data == "back");
 }
 
+TEST_CASE("a connection paused for its in-flight bytes is read again and loses nothing",
+          "[redis]") {
+  const std::string stream = unique_topic("e2e:paused");
+  DeleteKeyAtEnd cleanup{stream};
+  HoldfastProcess proxy(fill(R"(
+instance: e2e-redis-paused
+workers: 1
+admin: { address: 127.0.0.1:0 }
+buses:
+  redis: { url: "@REDIS@" }
+listeners:
+  - address: 127.0.0.1:0
+    routes:
+      - name: limited
+        path: /limited
+        max_inflight_bytes: 1KiB
+        upstream: { redis: { stream: "@STREAM@" } }
+)",
+                             {{"STREAM", stream}}));
+  auto ws = open_ws(proxy, "/limited");
+  check_paused_burst_reaches_stream(*ws, stream);
+  CHECK(proxy.metric("holdfast_backpressure_pauses_total") > 0);
+}
+
 }  // namespace holdfast::test::e2e

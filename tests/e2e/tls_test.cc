@@ -212,29 +212,17 @@ listeners:
                               {"KEY", certificate.key.path()},
                               {"STREAM", stream},
                               {"BUFFER", GENERATE("512", "16KiB")}}));
-  RedisClient redis(redis_url());
-
   TlsBridge to_bus(proxy.port());
   WsClient limited;
   REQUIRE(limited.connect("127.0.0.1", to_bus.port(), "/limited"));
-  constexpr int kMessages = 200;  // 60 KB in one write: four records, each paused in
-  std::string burst;
-  for (int i = 0; i < kMessages; ++i)
-    burst += limited.encode_frame(WsOpcode::Text, seq_payload(i) + std::string(290, '.'), true);
-  REQUIRE(limited.send_raw(burst));
-  const auto entries = redis.read_stream(stream, "0", kMessages, Millis(15000));
-  REQUIRE(entries.size() == kMessages);
-  for (int i = 0; i < kMessages; ++i) {
-    INFO("entry " << i);
-    CHECK(entries[static_cast<size_t>(i)].field("data") == seq_payload(i) + std::string(290, '.'));
-  }
+  check_paused_burst_reaches_stream(limited, stream);
   CHECK(proxy.metric("holdfast_backpressure_pauses_total") > 0);
 
   TlsBridge to_echo(proxy.port());
   WsClient echo;
   REQUIRE(echo.connect("127.0.0.1", to_echo.port(), "/echo"));
   check_burst_echo(echo);
-  redis.command({"DEL", stream});
+  RedisClient(redis_url()).command({"DEL", stream});
 }
 
 TEST_CASE("a reload loads a renewed certificate for new handshakes and refuses a broken one",
