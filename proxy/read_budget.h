@@ -15,9 +15,12 @@ namespace holdfast {
 
 class ReadBudget {
  public:
-  // 16 frames of 32 bytes fill about a default (512-byte) receive buffer; 16 KiB messages fill
-  // 16 reads of a 16 KiB one.
-  static constexpr unsigned kFramesPerTurn = 16;
+  // Each share that runs out costs about 9 µs of stopping and resuming the connection's reading
+  // (four epoll_ctl calls and a spurious writable callback in libwebsockets 4.1). At 16 frames a
+  // single client pipelining small messages needed 0.92 µs of CPU per echo, at 32 0.58 µs, as with
+  // no share at all with a 512-byte buffer; the flood scenario's ratio was 1.05 and 1.04, and 1.14
+  // at 64 (bench/README.md).
+  static constexpr unsigned kFramesPerTurn = 32;
 
   // One frame, or piece of one, from the connection `handle`; true when it is the turn's last
   // for that connection, which must then stop reading until end_turn().
