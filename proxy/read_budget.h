@@ -4,8 +4,8 @@
 //
 // Without it, fairness came from the receive buffer's size alone: a client writing small frames
 // as fast as it could had all those in one read parsed before any other connection was served,
-// about 430 frames of 32 bytes with a 16 KiB buffer. With it, a large buffer costs a flood nothing
-// more than the default does, and large messages are read in few calls.
+// about 430 frames of 32 bytes with a 16 KiB buffer. With it, a flood gets no more of a turn from
+// a large buffer than from a small one, and large messages are still read in few calls.
 #pragma once
 
 #include <cstdint>
