@@ -5,7 +5,7 @@
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 case "$MODE" in
-  quick) DUR=1 WARM=1 SHARES="10 90" ;;
+  quick) DUR=1 WARM=0.5 SHARES="10 90" ;;
   *) DUR=5 WARM=2 SHARES="5 10 25 50 75 90" ;;
 esac
 closed_rate() {  # server: its echo-closed msgs/s, or nothing

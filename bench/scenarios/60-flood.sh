@@ -9,7 +9,7 @@
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 case "$MODE" in
-  quick) DUR=2 WARM=1 PAIRS=1 ;;
+  quick) DUR=1 WARM=0.5 PAIRS=1 ;;
   *) DUR=8 WARM=2 PAIRS=3 ;;
 esac
 CONNS=100 RATE=2000 SIZE=32 FLOODERS=${FLOODERS:-4}
