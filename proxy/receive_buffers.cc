@@ -20,6 +20,7 @@ constexpr size_t kChunkBytes = size_t{64} << 20;
 
 struct Chunk {
   std::byte* base;
+  size_t bytes;       // reserved
   size_t slot_bytes;  // the buffer size it is carved in, a whole number of pages
   size_t carved;      // bytes handed out so far, from the start
 };
@@ -58,7 +59,7 @@ Chunk* new_chunk(Reserve& r, size_t slot_bytes) {
   void* base = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (base == MAP_FAILED) return nullptr;
-  auto* chunk = new Chunk{static_cast<std::byte*>(base), slot_bytes, 0};
+  auto* chunk = new Chunk{static_cast<std::byte*>(base), bytes, slot_bytes, 0};
   r.chunks.push_back(chunk);
   const auto start = reinterpret_cast<uintptr_t>(base);
   if (start < r.lowest.load(std::memory_order_relaxed)) r.lowest.store(start);
@@ -96,8 +97,7 @@ void* allocate(size_t size) {
     c.free.pop_back();
     return buffer;
   }
-  const size_t chunk_bytes = std::max(kChunkBytes, slot_bytes);
-  if (c.carving == nullptr || c.carving->carved + slot_bytes > chunk_bytes) {
+  if (c.carving == nullptr || c.carving->carved + slot_bytes > c.carving->bytes) {
     c.carving = new_chunk(r, slot_bytes);
     if (c.carving == nullptr) return nullptr;
   }

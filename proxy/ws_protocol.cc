@@ -21,9 +21,10 @@ namespace {
 constexpr char kProtocolName[] = "holdfast";
 
 // lws allocates each connection's receive buffer as rx_buffer_size plus LWS_PRE and 4 bytes, and
-// reads at most rx_buffer_size plus LWS_PRE bytes per wake-up. A listener's `receive_buffer` is
-// the whole allocation.
-constexpr size_t kRxBufferOverhead = LWS_PRE + 4;
+// reads at most rx_buffer_size plus LWS_PRE bytes per wake-up: the allocation less 4. A
+// listener's `receive_buffer` is the whole allocation.
+constexpr size_t kRxBufferTail = 4;
+constexpr size_t kRxBufferOverhead = LWS_PRE + kRxBufferTail;
 
 // The most plaintext one TLS record carries.
 constexpr size_t kTlsRecordPlaintext = 16384;
@@ -35,7 +36,7 @@ constexpr size_t kTlsRecordPlaintext = 16384;
 // inside OpenSSL. The buffer's pages cost an idle connection nothing (receive_buffers.h).
 size_t receive_buffer(const config::ListenerConfig& lc) {
   if (!lc.tls) return lc.receive_buffer;
-  return std::max(lc.receive_buffer, kTlsRecordPlaintext + 4);
+  return std::max(lc.receive_buffer, kTlsRecordPlaintext + kRxBufferTail);
 }
 
 struct VhostData {

@@ -29,6 +29,10 @@ listeners:
         path: /redis/chan
         upstream: { redis: { channel: "@CHANNEL@" } }
         replies: { redis: {} }
+      - name: rlimited
+        path: /redis/limited
+        max_inflight_bytes: 1KiB
+        upstream: { redis: { stream: "@STREAM@" } }
 )";
 
 std::string config(const std::string& stream, const std::string& channel) {
@@ -163,22 +167,8 @@ TEST_CASE("a connection paused for its in-flight bytes is read again and loses n
           "[redis]") {
   const std::string stream = unique_topic("e2e:paused");
   DeleteKeyAtEnd cleanup{stream};
-  HoldfastProcess proxy(fill(R"(
-instance: e2e-redis-paused
-workers: 1
-admin: { address: 127.0.0.1:0 }
-buses:
-  redis: { url: "@REDIS@" }
-listeners:
-  - address: 127.0.0.1:0
-    routes:
-      - name: limited
-        path: /limited
-        max_inflight_bytes: 1KiB
-        upstream: { redis: { stream: "@STREAM@" } }
-)",
-                             {{"STREAM", stream}}));
-  auto ws = open_ws(proxy, "/limited");
+  HoldfastProcess proxy(config(stream, unique_topic("e2e:unused")));
+  auto ws = open_ws(proxy, "/redis/limited");
   check_paused_burst_reaches_stream(*ws, stream);
   CHECK(proxy.metric("holdfast_backpressure_pauses_total") > 0);
 }
