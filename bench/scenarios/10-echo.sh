@@ -5,7 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 case "$MODE" in
   quick) DUR=1 WARM=0.5 OPEN_DUR=1 OPEN_WARM=0.5 ;;
-  *) DUR=10 WARM=2 OPEN_DUR=10 OPEN_WARM=2 ;;
+  *) DUR=8 WARM=2 OPEN_DUR=8 OPEN_WARM=2 ;;
 esac
 CONNS=100 INFLIGHT=10 SIZE=32
 SERVERS=(holdfast-w1 holdfast-w2 lws-echo floor)

@@ -6,7 +6,7 @@ set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 case "$MODE" in
   quick) DUR=1 WARM=0.5 SHARES="10 90" ;;
-  *) DUR=5 WARM=2 SHARES="5 10 25 50 75 90" ;;
+  *) DUR=4 WARM=2 SHARES="5 10 25 50 75 90" ;;
 esac
 closed_rate() {  # server: its echo-closed msgs/s, or nothing
   python3 -c 'import json,sys

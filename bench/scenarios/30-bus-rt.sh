@@ -18,7 +18,7 @@ source "$(dirname "$0")/../lib.sh"
 # report takes: one broker GC pause in one run of a single pair decides its p99.
 case "$MODE" in
   quick) DUR=1 WARM=0.5 SHARES="50" PAIRS=1 PAIR_DUR=1 ;;
-  *) DUR=6 WARM=2 SHARES="10 25 50" PAIRS=3 PAIR_DUR=6 ;;
+  *) DUR=5 WARM=2 SHARES="10 25 50" PAIRS=3 PAIR_DUR=6 ;;
 esac
 CONNS=100 INFLIGHT=10 SIZE=32
 KAFKA=127.0.0.1:9092 REDIS=127.0.0.1:6379

@@ -15,7 +15,7 @@ case "$MODE" in
   # The peers stop at 10 records/s (100,000 deliveries/s): there nchan and Centrifugo already
   # take most of a core. holdfast goes on to 500,000 deliveries/s. The floor runs at the rate the
   # peers are compared at and at the target's.
-  *) SUBS=10000 DUR=8 WARM=2 RATES="2 5 10 20 50" PEER_RATES="2 5 10" FLOOR_RATES="10 50" ;;
+  *) SUBS=10000 DUR=8 WARM=2 RATES="2 5 10 50" PEER_RATES="2 10" FLOOR_RATES="10 50" ;;
 esac
 REDIS=127.0.0.1:6379
 start_buses redis
