@@ -31,7 +31,8 @@ KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms128m -Xmx512m}"
 # One collector thread. Kafka's own scripts set G1, whose young pauses run on as many threads as
 # there are cores; on a 2-core machine whose other processes are busy, or pinned to a core, one of
 # those threads waits for the other, and pauses of 10 ms stretch to 70 to 200 ms. The serial
-# collector's pauses stay at 10 to 25 ms there, with a heap this small (bench/README.md).
+# collector's pauses stay at 10 to 25 ms there, with a heap this small (bench/history.md, the
+# run published in 6e930df).
 KAFKA_GC_OPTS="${KAFKA_GC_OPTS:--XX:+UseSerialGC}"
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
 KAFKA_STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-30}"
