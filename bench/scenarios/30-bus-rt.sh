@@ -15,10 +15,12 @@ set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 # Open-loop rates as percentages of the closed loop's rate on the same bus. At 50%, the rate of
 # the added-latency target, PAIRS alternated pairs of PAIR_DUR seconds each, whose median the
-# report takes: one broker GC pause in one run of a single pair decides its p99.
+# report takes: one broker GC pause in one run of a single pair decides its p99. SETTLE is the
+# pause after holdfast starts and the length of the warm-up after it, BROKER_SETTLE the pause
+# after the broker stops.
 case "$MODE" in
-  quick) DUR=1 WARM=0.5 SHARES="50" PAIRS=1 PAIR_DUR=1 ;;
-  *) DUR=5 WARM=2 SHARES="10 25 50" PAIRS=3 PAIR_DUR=6 ;;
+  quick) DUR=1 WARM=0.5 SHARES="50" PAIRS=1 PAIR_DUR=1 SETTLE=1 BROKER_SETTLE=2 ;;
+  *) DUR=5 WARM=2 SHARES="10 25 50" PAIRS=3 PAIR_DUR=6 SETTLE=2 BROKER_SETTLE=5 ;;
 esac
 CONNS=100 INFLIGHT=10 SIZE=32
 KAFKA=127.0.0.1:9092 REDIS=127.0.0.1:6379
@@ -71,9 +73,9 @@ YAML
 # broker just started is slow for its first seconds (the JVM compiles as it goes).
 start_rt() {  # server config bus
   start_server "$1" "$HOLDFAST" -c "$2"
-  sleep 2
+  sleep "$SETTLE"
   "${LOAD_PIN[@]}" "$LOAD" --port "$PORT" --path "/$3" --connections 20 --closed 10 \
-    --duration 2 --warmup 0 >/dev/null 2>&1 || true
+    --duration "$SETTLE" --warmup 0 >/dev/null 2>&1 || true
 }
 
 # The broker's GC pauses from `since` (epoch ms) to now, recorded for a Kafka run.
@@ -171,7 +173,7 @@ if [[ " ${STARTED_BUSES[*]} " == *" kafka "* ]]; then
   for bus in "${STARTED_BUSES[@]}"; do [[ $bus == kafka ]] || kept+=("$bus"); done
   STARTED_BUSES=("${kept[@]}")
   BROKER=stopped
-  sleep 5  # the JVM's exit and its last writes settle
+  sleep "$BROKER_SETTLE"  # the JVM's exit and its last writes settle
 fi
 "$BENCH_BUILD/hf-bus-echo" redis "$REDIS" "$IN" >"$BENCH_TMP/echo-redis.json" &
 EXTRA_PIDS+=($!)
