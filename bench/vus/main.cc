@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -123,8 +124,8 @@ int main(int argc, char** argv) {
       o.path.c_str(), o.ramp_s, o.max_duration_s, procs);
   std::fflush(stdout);
   const uint64_t t0 = hfbench::NowNs();
-  auto* r = new VuResult();
-  const bool reported = RunAll(o, procs, r);
+  const auto r = std::make_unique<VuResult>();  // large: its latency histograms
+  const bool reported = RunAll(o, procs, r.get());
   const double took = static_cast<double>(hfbench::NowNs() - t0) / 1e9;
 
   const unsigned long long want_conns = static_cast<unsigned long long>(o.vus) * o.connections;
