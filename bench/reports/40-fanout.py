@@ -50,9 +50,9 @@ def section(ctx):
           "records/s: one thread on epoll that reads the same records from the same Redis "
           "channel and writes what one read of it brought to every subscriber in one `send`, "
           "with nothing else to do. Its CPU per delivery is what the kernel costs here: on "
-          "loopback a send also runs the receiver's TCP processing and wakes the receiving "
-          "process, which is why a delivery costs more at low rates, when subscribers sleep "
-          "between records.")
+          "loopback a send also runs the receiver's TCP processing. A send costs much the same "
+          "whatever it carries; at low rates each carries one record, at high rates several, "
+          "which is why a delivery costs more at low rates, for every server.")
         p("")
     p("The last three columns divide holdfast's deliveries per core-second by the floor's and "
       "the peers' in the same run (above 1 means holdfast spends less CPU per delivery).")
