@@ -30,11 +30,15 @@ ReceivePage ReceivePage::of(void* buffer, size_t size) {
   return ReceivePage(reinterpret_cast<std::byte*>(start + kPayloadAt));
 }
 
-bool ReceivePage::release_if_written() {
+bool ReceivePage::written() const {
   if (payload_ == nullptr) return false;
   uint64_t seen = 0;
   std::memcpy(&seen, payload_, kLooked);
-  if (seen == 0) return false;
+  return seen != 0;
+}
+
+bool ReceivePage::release_if_written() {
+  if (!written()) return false;
   const uintptr_t page = reinterpret_cast<uintptr_t>(payload_) & ~(uintptr_t{page_size()} - 1);
   return madvise(reinterpret_cast<void*>(page), page_size(), MADV_DONTNEED) == 0;
 }

@@ -27,6 +27,9 @@ class ReceivePage {
   static ReceivePage of(void* buffer, size_t size);
 
   bool empty() const { return payload_ == nullptr; }
+  // Whether a payload was written to the page since it was last given back: one load, and no
+  // look at the connection, which the tick asks of every connection only when this says yes.
+  bool written() const;
   // Gives the page back if a payload was written to it. The caller has checked that no frame is
   // part read (the bytes would be live). True when the page went back.
   bool release_if_written();

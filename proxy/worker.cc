@@ -607,7 +607,7 @@ void Worker::tick() {
     Session* s = slots_[slot];
     if (s == nullptr || !s->established()) continue;
     s->tick(now);
-    if (slot < receive_pages_.size() && !receive_pages_[slot].empty() && s->between_frames())
+    if (slot < receive_pages_.size() && receive_pages_[slot].written() && s->between_frames())
       receive_pages_[slot].release_if_written();
   }
   if (draining_) drain_step();

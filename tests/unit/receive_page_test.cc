@@ -38,12 +38,15 @@ TEST_CASE("a page-aligned buffer gives back its first page once a payload was wr
   Region r;
   ReceivePage page = ReceivePage::of(r.base, 4 * kPage);
   REQUIRE_FALSE(page.empty());
+  CHECK_FALSE(page.written());
   write_payload(r.base, "ping");
   REQUIRE(r.resident(0));
+  CHECK(page.written());
   CHECK(page.release_if_written());
   CHECK_FALSE(r.resident(0));
   CHECK(std::memcmp(r.base + LWS_PRE, "\0\0\0\0", 4) == 0);
   // Nothing written since: nothing to give back.
+  CHECK_FALSE(page.written());
   CHECK_FALSE(page.release_if_written());
   write_payload(r.base, "again");
   CHECK(page.release_if_written());
@@ -71,6 +74,7 @@ TEST_CASE("a buffer that shares the payload's page with other memory gives nothi
   CHECK(ReceivePage::of(r.base, kPage - 1).empty());        // the page ends after it
   CHECK(ReceivePage::of(nullptr, 4 * kPage).empty());       // libwebsockets' own allocator
   ReceivePage none;
+  CHECK_FALSE(none.written());
   CHECK_FALSE(none.release_if_written());
 }
 
