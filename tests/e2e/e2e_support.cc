@@ -156,6 +156,13 @@ void check_paused_burst_reaches_stream(WsClient& ws, const std::string& stream) 
   }
 }
 
+DeleteKeyAtEnd::~DeleteKeyAtEnd() {
+  try {
+    RedisClient(redis_url()).command({"DEL", key});
+  } catch (const std::exception&) {
+  }
+}
+
 Deliveries receive_until(std::vector<NamedClient>& clients, const std::string& sentinel) {
   Deliveries got;
   for (auto& c : clients) {

@@ -51,6 +51,12 @@ void check_burst_echo(WsClient& ws);
 // and read again as the bus acknowledges. REQUIREs every message in the stream, in order.
 void check_paused_burst_reaches_stream(WsClient& ws, const std::string& stream);
 
+// Deletes a Redis key when the test ends, passed or failed, so repeated runs leave nothing behind.
+struct DeleteKeyAtEnd {
+  std::string key;
+  ~DeleteKeyAtEnd();
+};
+
 // Addressed delivery: named clients, and what each received in one round.
 struct NamedClient {
   std::string name;

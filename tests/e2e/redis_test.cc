@@ -61,17 +61,6 @@ void check_stream_fields(const StreamEntry& e, std::string_view content_type) {
   CHECK(e.field("replyto") == "holdfast:conn:" + conn);
 }
 
-// Deletes a key when the test ends, so repeated runs leave nothing behind.
-struct DeleteKeyAtEnd {
-  std::string key;
-  ~DeleteKeyAtEnd() {
-    try {
-      RedisClient(redis_url()).command({"DEL", key});
-    } catch (const std::exception&) {
-    }
-  }
-};
-
 }  // namespace
 
 TEST_CASE("redis stream round trip", "[redis]") {

@@ -19,8 +19,7 @@
 #include <thread>
 
 #include "tests/e2e/e2e_support.h"
-#include "tests/support/kafka_client.h"
-#include "tests/support/redis_client.h"
+#include "tests/support/kafka_client.h"  // unique_topic
 
 namespace holdfast::test::e2e {
 namespace {
@@ -189,6 +188,7 @@ TEST_CASE("wss: a connection paused with part of a TLS record unread loses nothi
           "[tls][redis]") {
   TestCertificate certificate;
   const std::string stream = unique_topic("e2e:tls-paused");
+  DeleteKeyAtEnd cleanup{stream};
   HoldfastProcess proxy(fill(R"(
 instance: e2e-tls-paused
 workers: 1
@@ -222,7 +222,6 @@ listeners:
   WsClient echo;
   REQUIRE(echo.connect("127.0.0.1", to_echo.port(), "/echo"));
   check_burst_echo(echo);
-  RedisClient(redis_url()).command({"DEL", stream});
 }
 
 TEST_CASE("a reload loads a renewed certificate for new handshakes and refuses a broken one",
